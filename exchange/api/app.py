@@ -1,0 +1,52 @@
+"""The hub's web application."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+from exchange import __version__
+from exchange.api import errors, sparql
+from exchange.hub import Hub
+
+COUNT_QUERY = "SELECT (COUNT(?r) AS ?n) WHERE { ?r a <http://schema.org/LearningResource> }"
+
+
+def create_app(hub: Hub) -> FastAPI:
+    app = FastAPI(
+        title="EduHub Exchange",
+        version=__version__,
+        description="An open metadata hub for digital education: records harvested over OAI-PMH, "
+        "normalized to schema.org/LRMI, republished through SPARQL.",
+    )
+    app.state.hub = hub
+    errors.install(app)
+    app.include_router(sparql.router)
+
+    @app.get("/health", summary="Liveness and record count")
+    def health() -> dict[str, object]:
+        rows = hub.store.select(COUNT_QUERY)
+        return {"status": "ok", "records": int(rows[0]["n"]) if rows else 0}
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> str:
+        return _INDEX.format(version=__version__, count=quote(COUNT_QUERY))
+
+    return app
+
+
+_INDEX = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>EduHub Exchange</title></head>
+<body>
+<h1>EduHub Exchange <small>{version}</small></h1>
+<p>An open metadata hub for digital education.</p>
+<ul>
+<li><a href="/sparql?query={count}">SPARQL: count the learning resources</a></li>
+<li><a href="/sparql">SPARQL service description</a></li>
+<li><a href="/health">Health</a></li>
+<li><a href="/docs">API documentation (OpenAPI)</a></li>
+</ul>
+</body></html>
+"""

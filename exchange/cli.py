@@ -1,0 +1,305 @@
+"""The ``eduhub`` command.
+
+Every subcommand takes ``--data DIR`` (default ``./hub-data`` or ``$EDUHUB_DATA``) and
+``--base IRI`` (default ``http://127.0.0.1:8000`` or ``$EDUHUB_BASE``; fixed when the
+data folder is created). Progress goes to stderr, results to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from exchange import __version__
+from exchange.config import ConfigError, Settings
+from exchange.hub import Hub
+from exchange.model import record_iri
+from exchange.state import StateError
+from exchange.store import StoreError
+
+EPILOG = "Docs: README.md. Exit status: 0 success, 1 a source or query failed, 2 usage error."
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except (ConfigError, StateError, StoreError) as error:
+        print(f"eduhub: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("eduhub: interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data", default=argparse.SUPPRESS, help="hub data folder (default ./hub-data or $EDUHUB_DATA)"
+    )
+    common.add_argument(
+        "--base", default=argparse.SUPPRESS, help="base IRI of record IRIs (default http://127.0.0.1:8000)"
+    )
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log details")
+
+    parser = argparse.ArgumentParser(
+        prog="eduhub",
+        description="EduHub Exchange: harvest learning-resource metadata over OAI-PMH, normalize it to "
+        "schema.org/LRMI and republish it (SPARQL).",
+        epilog=EPILOG,
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"eduhub-exchange {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    sources = commands.add_parser("sources", help="register, list and remove OAI-PMH sources", parents=[common])
+    source_commands = sources.add_subparsers(title="sources commands", metavar="ACTION", required=True)
+    add = source_commands.add_parser("add", help="register an OAI-PMH source", parents=[common])
+    add.add_argument("name", help="short name, used in record IRIs (letters, digits, . _ -)")
+    add.add_argument("base_url", help="OAI-PMH base URL, e.g. https://example.org/oai")
+    add.add_argument("--metadata-prefix", help="harvest this format (default: the richest one the hub reads)")
+    add.add_argument("--set", dest="set_spec", help="harvest only this OAI-PMH set")
+    add.set_defaults(run=cmd_sources_add)
+    listing = source_commands.add_parser("list", help="list registered sources", parents=[common])
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(run=cmd_sources_list)
+    remove = source_commands.add_parser("remove", help="remove a source and its records", parents=[common])
+    remove.add_argument("name")
+    remove.set_defaults(run=cmd_sources_remove)
+
+    harvest = commands.add_parser(
+        "harvest",
+        help="harvest sources (incrementally after the first run)",
+        description="Harvest registered sources. After a successful run the next one asks only for "
+        "records changed since (OAI-PMH `from`); --full fetches everything and removes records the "
+        "source no longer lists. Records that fail to parse, crosswalk or validate are quarantined "
+        "(see `eduhub quarantine`) and retried on the next run.",
+        parents=[common],
+    )
+    harvest.add_argument("names", nargs="*", metavar="NAME", help="sources to harvest")
+    harvest.add_argument("--all", action="store_true", help="harvest every registered source")
+    harvest.add_argument("--full", action="store_true", help="full harvest instead of incremental")
+    harvest.add_argument("--json", action="store_true", help="print the run summaries as JSON on stdout")
+    harvest.set_defaults(run=cmd_harvest)
+
+    quarantine = commands.add_parser("quarantine", help="list records kept aside, with reasons", parents=[common])
+    quarantine.add_argument("name", nargs="?", help="only this source")
+    quarantine.add_argument("--json", action="store_true", help="print JSON (raw payloads included)")
+    quarantine.set_defaults(run=cmd_quarantine)
+
+    query = commands.add_parser("query", help="run a SPARQL query against the store", parents=[common])
+    query.add_argument("sparql", help="the query, or - to read it from stdin")
+    query.add_argument(
+        "--format",
+        default=None,
+        help="json, csv, tsv or xml for SELECT/ASK (default json); turtle, ntriples, jsonld or rdfxml "
+        "for CONSTRUCT/DESCRIBE (default turtle)",
+    )
+    query.set_defaults(run=cmd_query)
+
+    serve = commands.add_parser("serve", help="serve the hub over HTTP (SPARQL at /sparql)", parents=[common])
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.set_defaults(run=cmd_serve)
+
+    demo = commands.add_parser(
+        "demo",
+        help="harvest bundled real records from a loopback OAI-PMH server, then serve the hub",
+        description="Starts a replay OAI-PMH server on 127.0.0.1 with recorded real responses "
+        "(Edurep LOM, MIT DSpace oai_dc), registers and harvests them into ./hub-demo (or --data), "
+        "then serves the hub and prints URLs to try. Ctrl-C stops it.",
+        parents=[common],
+    )
+    demo.add_argument("--host", default="127.0.0.1", help="interface for the hub (default 127.0.0.1)")
+    demo.add_argument("--port", type=int, default=8000, help="port for the hub (default 8000)")
+    demo.add_argument("--no-serve", action="store_true", help="harvest and exit without serving")
+    demo.set_defaults(run=cmd_demo)
+    return parser
+
+
+def settings_of(args: argparse.Namespace, default_data: str | None = None) -> Settings:
+    return Settings.resolve(getattr(args, "data", None) or default_data, getattr(args, "base", None))
+
+
+# ---------------------------------------------------------------------- sources
+
+
+def cmd_sources_add(args: argparse.Namespace) -> int:
+    with Hub.open(settings_of(args)) as hub:
+        source = hub.state.add_source(args.name, args.base_url, args.metadata_prefix, args.set_spec)
+    print(f"added source {source.name} ({source.base_url}); harvest it with: eduhub harvest {source.name}")
+    return 0
+
+
+def cmd_sources_list(args: argparse.Namespace) -> int:
+    with Hub.open(settings_of(args)) as hub:
+        sources = hub.state.sources()
+    if args.json:
+        print(json.dumps([s.to_json() for s in sources], indent=2))
+        return 0
+    if not sources:
+        print("no sources yet; add one with: eduhub sources add NAME BASE_URL")
+        return 0
+    for s in sources:
+        detail = ", ".join(
+            part
+            for part in (
+                f"prefix {s.metadata_prefix or s.harvest_prefix or 'auto'}",
+                f"set {s.set_spec}" if s.set_spec else "",
+                f"last run {s.last_run_at} {s.last_status}" if s.last_run_at else "never harvested",
+            )
+            if part
+        )
+        print(f"{s.name}\t{s.base_url}\t{detail}")
+    return 0
+
+
+def cmd_sources_remove(args: argparse.Namespace) -> int:
+    with Hub.open(settings_of(args)) as hub:
+        hub.state.source(args.name)
+        graphs = hub.store.graphs(record_iri(hub.settings.base, args.name, ""))
+        hub.store.write_page([], graphs)
+        hub.state.remove_source(args.name)
+    print(f"removed source {args.name} and its {len(graphs)} records")
+    return 0
+
+
+# ---------------------------------------------------------------------- harvest
+
+
+def cmd_harvest(args: argparse.Namespace) -> int:
+    from exchange.pipeline import harvest
+
+    with Hub.open(settings_of(args)) as hub:
+        if args.all:
+            names = [s.name for s in hub.state.sources()]
+        elif args.names:
+            names = list(args.names)
+            for name in names:
+                hub.state.source(name)  # unknown names fail before anything is fetched
+        else:
+            print("eduhub harvest: name sources to harvest, or use --all", file=sys.stderr)
+            return 2
+        if not names:
+            print("eduhub harvest: no sources registered; add one with `eduhub sources add`", file=sys.stderr)
+            return 1
+        summaries = [harvest(hub, name, full=args.full, progress=_print_progress) for name in names]
+    if args.json:
+        print(json.dumps([s.to_json() for s in summaries], indent=2))
+    else:
+        print_summaries(summaries)
+    for s in summaries:
+        if s.status != "ok":
+            print(f"eduhub harvest: {s.source} could not be harvested: {s.error}", file=sys.stderr)
+    return 0 if all(s.status == "ok" for s in summaries) else 1
+
+
+def _print_progress(summary, page) -> None:  # type: ignore[no-untyped-def]
+    total = f" of {page.complete_list_size}" if page.complete_list_size else ""
+    print(
+        f"[{summary.source}] page {page.number}: {summary.records}{total} records "
+        f"(+{summary.added} ~{summary.updated} -{summary.deleted} !{summary.quarantined})",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def print_summaries(summaries) -> None:  # type: ignore[no-untyped-def]
+    header = ("source", "status", "mode", "prefix", "added", "updated", "deleted", "quarantined", "pages", "seconds")
+    rows = [header] + [
+        (
+            s.source,
+            s.status,
+            s.mode,
+            s.metadata_prefix or "-",
+            s.added,
+            s.updated,
+            s.deleted,
+            s.quarantined,
+            s.pages,
+            f"{s.seconds:.2f}",
+        )
+        for s in summaries
+    ]
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(header))]
+    for row in rows:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    with Hub.open(settings_of(args)) as hub:
+        if args.name:
+            hub.state.source(args.name)
+        items = hub.state.quarantined(args.name)
+    if args.json:
+        print(json.dumps([vars(i) for i in items], indent=2, ensure_ascii=False))
+        return 0
+    if not items:
+        print("no records in quarantine")
+    for item in items:
+        print(f"{item.source}\t{item.oai_identifier}\t{item.stage}\t{item.reason}")
+    return 0
+
+
+# ---------------------------------------------------------------------- query and serve
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from exchange import sparql
+
+    text = sys.stdin.read() if args.sparql == "-" else args.sparql
+    settings = settings_of(args)
+    if not settings.store_dir.exists():
+        print(f"eduhub query: no hub data in {settings.data_dir} (harvest something first)", file=sys.stderr)
+        return 1
+    try:
+        chosen = sparql.negotiate(None, args.format)
+    except sparql.FormatUnknown as error:
+        print(f"eduhub query: {error}", file=sys.stderr)
+        return 2
+    with Hub.open(settings, read_only=True) as hub:
+        try:
+            result = hub.store.query(text, results_format=chosen.results_format, graph_format=chosen.graph_format)
+        except SyntaxError as error:
+            print(f"eduhub query: malformed query: {error}", file=sys.stderr)
+            return 1
+    sys.stdout.buffer.write(result.body)
+    if not result.body.endswith(b"\n"):
+        sys.stdout.buffer.write(b"\n")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    with Hub.open(settings_of(args)) as hub:
+        serve(hub, args.host, args.port)
+    return 0
+
+
+def serve(hub: Hub, host: str, port: int) -> None:
+    import uvicorn
+
+    from exchange.api import create_app
+
+    print(f"EduHub Exchange serving {hub.settings.data_dir} at http://{host}:{port}/ (Ctrl-C stops)", file=sys.stderr)
+    uvicorn.run(create_app(hub), host=host, port=port, log_level="warning")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from exchange.demo.run import run_demo
+
+    return run_demo(settings_of(args, default_data="hub-demo"), args.host, args.port, serve=not args.no_serve)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

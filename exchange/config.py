@@ -1,0 +1,52 @@
+"""Hub settings: where the data lives and which base IRI names its records.
+
+Precedence: command-line flag, then environment (``EDUHUB_DATA``, ``EDUHUB_BASE``),
+then the default. The base IRI is fixed when a data folder is first created, because
+every record IRI (and named graph) is built from it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_DATA = "hub-data"
+DEFAULT_BASE = "http://127.0.0.1:8000"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    base: str
+    #: True when the base came from a flag or the environment, not the default
+    base_explicit: bool = False
+
+    @classmethod
+    def resolve(cls, data: str | None = None, base: str | None = None) -> Settings:
+        data_dir = Path(data or os.environ.get("EDUHUB_DATA") or DEFAULT_DATA)
+        explicit = base or os.environ.get("EDUHUB_BASE")
+        return cls(data_dir=data_dir, base=normalize_base(explicit or DEFAULT_BASE), base_explicit=bool(explicit))
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "store"
+
+    @property
+    def state_path(self) -> Path:
+        return self.data_dir / "hub.sqlite"
+
+
+def normalize_base(base: str) -> str:
+    """Check that the base is an absolute http(s) IRI and drop a trailing slash."""
+    parts = urlsplit(base.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"base IRI must be an absolute http(s) URL, got {base!r}")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"base IRI must not carry a query or fragment, got {base!r}")
+    return base.strip().rstrip("/")

@@ -1,0 +1,230 @@
+"""The crosswalk registry and the helpers every crosswalk shares."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+from lxml import etree
+
+from exchange.model import Record, record_iri, source_iri
+
+
+class CrosswalkError(ValueError):
+    """The payload cannot be turned into a hub record; the message says what is missing."""
+
+
+class UnknownCrosswalk(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class RecordContext:
+    """What the harvester knows about a record besides its payload."""
+
+    base: str
+    source: str
+    oai_identifier: str
+    datestamp: str | None
+    metadata_prefix: str
+    source_record_url: str
+
+    @property
+    def record_iri(self) -> str:
+        return record_iri(self.base, self.source, self.oai_identifier)
+
+    def new_record(self) -> Record:
+        """The skeleton every crosswalk fills: identity and provenance (AMB's mainEntityOfPage)."""
+        page: dict[str, object] = {
+            "id": self.source_record_url,
+            "type": "WebContent",
+            "provider": {"id": source_iri(self.base, self.source), "name": self.source},
+            "oaiIdentifier": self.oai_identifier,
+            "metadataFormat": self.metadata_prefix,
+        }
+        if self.datestamp:
+            page["dateModified"] = self.datestamp
+        return {"id": self.record_iri, "type": ["LearningResource"], "mainEntityOfPage": [page]}
+
+
+class Crosswalk:
+    """Base class: subclasses set the class attributes and implement :meth:`to_record`."""
+
+    #: short name, used in configuration and messages
+    name: ClassVar[str]
+    #: namespaces of the payload root element this crosswalk reads
+    namespaces: ClassVar[tuple[str, ...]]
+    #: metadataPrefixes under which sources usually publish this format
+    prefixes: ClassVar[tuple[str, ...]]
+    #: how much a record in this format usually says; the harvester prefers higher
+    richness: ClassVar[int] = 0
+
+    def to_record(self, payload: etree._Element, context: RecordContext) -> Record:
+        raise NotImplementedError
+
+
+_BY_NAME: dict[str, Crosswalk] = {}
+
+
+def register(cls: type[Crosswalk]) -> type[Crosswalk]:
+    """Class decorator: make a crosswalk findable by name, prefix and namespace."""
+    if cls.name in _BY_NAME:
+        raise ValueError(f"crosswalk name {cls.name!r} registered twice")
+    _BY_NAME[cls.name] = cls()
+    return cls
+
+
+def known() -> list[Crosswalk]:
+    """Registered crosswalks, richest first."""
+    return sorted(_BY_NAME.values(), key=lambda c: (-c.richness, c.name))
+
+
+def get(name: str) -> Crosswalk:
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise UnknownCrosswalk(f"unknown crosswalk {name!r}; known: {', '.join(sorted(_BY_NAME))}") from None
+
+
+def for_namespace(namespace: str) -> Crosswalk:
+    for crosswalk in _BY_NAME.values():
+        if namespace in crosswalk.namespaces:
+            return crosswalk
+    raise UnknownCrosswalk(f"no crosswalk reads payloads in namespace {namespace!r}")
+
+
+def for_prefix(prefix: str) -> Crosswalk | None:
+    """The crosswalk usually behind a metadataPrefix, or None if the hub cannot read it."""
+    for crosswalk in known():
+        if prefix in crosswalk.prefixes:
+            return crosswalk
+    return None
+
+
+# ---------------------------------------------------------------- shared helpers
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACES = re.compile(r"\s+")
+_LINE_PADDING = re.compile(r"[ \t]*\n[ \t]*")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+_NO_LANGUAGE = {"", "x-none", "none", "und"}
+
+
+def local_name(tag: str) -> str:
+    return tag[tag.rfind("}") + 1 :]
+
+
+def clean_line(text: str | None) -> str:
+    """One-line text (titles, names, keywords, URLs): control characters out, whitespace collapsed."""
+    if not text:
+        return ""
+    return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
+
+
+def clean_block(text: str | None) -> str:
+    """Multi-line text (descriptions): keep paragraph breaks, drop indentation and control characters."""
+    if not text:
+        return ""
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _LINE_PADDING.sub("\n", text)
+    text = _BLANK_LINES.sub("\n\n", text)
+    return _SPACES_NO_NEWLINE.sub(" ", text).strip()
+
+
+_SPACES_NO_NEWLINE = re.compile(r"[^\S\n]+")
+
+
+def language_tag(value: str | None) -> str | None:
+    """A BCP 47 tag in canonical case, or None for 'no language' and unreadable values."""
+    tag = (value or "").strip()
+    if tag.lower() in _NO_LANGUAGE or not _LANGUAGE_TAG.match(tag):
+        return None
+    parts = tag.split("-")
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        out.append(part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part.lower())
+    return "-".join(out)
+
+
+_DATE = re.compile(
+    r"^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)?)?$"
+)
+
+
+def iso_date(value: str | None) -> str | None:
+    """An ISO 8601 year, year-month, date or date-time, or None if the text is none of these."""
+    text = clean_line(value)
+    match = _DATE.match(text)
+    if not match:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    if (month and not 1 <= int(month) <= 12) or (day and not 1 <= int(day) <= 31):
+        return None
+    out = year + (f"-{month}" if month else "") + (f"-{day}" if day else "")
+    if hour:
+        out += f"T{hour}:{minute}:{second or '00'}{fraction or ''}"
+        if zone:
+            out += zone if zone == "Z" or ":" in zone else f"{zone[:3]}:{zone[3:]}"
+    return out
+
+
+_URL = re.compile(r"^https?://[^\s<>\"{}|^`\\]+$")
+
+
+def web_url(value: str | None) -> str | None:
+    """An http(s) URL with surrounding whitespace removed, or None."""
+    text = (value or "").strip()
+    return text if _URL.match(text) else None
+
+
+_CC = re.compile(
+    r"https?://(?:www\.)?creativecommons\.org/(licenses|publicdomain)/([a-z][a-z-]*)/(\d\.\d)(?:/([a-z]{2}))?",
+    re.IGNORECASE,
+)
+
+
+def licence_uri(text: str | None) -> str | None:
+    """The canonical Creative Commons licence URI named in ``text``, if any."""
+    match = _CC.search(text or "")
+    if not match:
+        return None
+    kind, code, version, jurisdiction = match.groups()
+    uri = f"https://creativecommons.org/{kind.lower()}/{code.lower()}/{version}/"
+    return f"{uri}{jurisdiction.lower()}/" if jurisdiction else uri
+
+
+_VCARD_PROPERTY = re.compile(
+    r"(?:^|\s)(BEGIN|END|VERSION|FN|N|ORG|EMAIL|TEL|ADR|URL|NOTE|TITLE|UID|SOURCE|LOCATION)((?:;[^:\s]*)*):",
+    re.IGNORECASE,
+)
+
+
+def vcard_agent(text: str | None) -> dict[str, str] | None:
+    """A schema.org Person or Organization from a LOM vCard, or None if it names nobody.
+
+    Tolerates the vCards of the wild (PROVENANCE.md): folded or not, all on one line,
+    empty fields, escaped commas.
+    """
+    if not text:
+        return None
+    unfolded = re.sub(r"\r?\n[ \t]", "", text.replace("\r\n", "\n")) if "BEGIN" in text.upper() else text
+    fields: dict[str, str] = {}
+    matches = list(_VCARD_PROPERTY.finditer(unfolded))
+    for match, following in zip(matches, [*matches[1:], None], strict=True):
+        end = following.start() if following else len(unfolded)
+        key = match.group(1).upper()
+        value = clean_line(unfolded[match.end() : end].replace("\\,", ",").replace("\\;", ";"))
+        if value and key not in fields:
+            fields[key] = value
+    name = fields.get("FN") or fields.get("ORG") or clean_line(fields.get("N", "").replace(";", " "))
+    if not name:
+        return None
+    organization = fields.get("ORG", "").strip(" ;")
+    kind = "Organization" if organization and organization == name else "Person"
+    agent = {"type": kind, "name": name}
+    email = fields.get("EMAIL")
+    if email and "@" in email:
+        agent["email"] = email
+    return agent

@@ -1,0 +1,70 @@
+"""One open hub: its settings, its store and its operational state, opened together."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from exchange.config import ConfigError, Settings
+from exchange.state import HubState
+from exchange.store import Store, open_store
+from exchange.vocabularies import schemes
+
+
+@dataclass
+class Hub:
+    settings: Settings
+    store: Store
+    state: HubState
+
+    @classmethod
+    def open(cls, settings: Settings, *, read_only: bool = False) -> Hub:
+        state = HubState(settings.state_path)
+        try:
+            base = _fix_base(state, settings)
+            settings = Settings(data_dir=settings.data_dir, base=base, base_explicit=settings.base_explicit)
+            store = open_store(settings.store_dir, read_only=read_only)
+        except Exception:
+            state.close()
+            raise
+        hub = cls(settings=settings, store=store, state=state)
+        if not read_only:
+            hub.load_vocabularies()
+        return hub
+
+    def close(self) -> None:
+        self.store.close()
+        self.state.close()
+
+    def __enter__(self) -> Hub:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def load_vocabularies(self) -> list[str]:
+        """Load each shipped concept scheme into the graph named by its IRI, when it changed."""
+        loaded = []
+        for iri, scheme in schemes().items():
+            digest = hashlib.sha256(scheme.path.read_bytes()).hexdigest()
+            key = f"vocabulary:{iri}"
+            if self.state.setting(key) == digest and self.store.has_graph(iri):
+                continue
+            self.store.replace_graph_from_file(iri, scheme.path, "text/turtle")
+            self.state.set_setting(key, digest)
+            loaded.append(iri)
+        return loaded
+
+
+def _fix_base(state: HubState, settings: Settings) -> str:
+    """The base IRI is fixed by the first command that opens a data folder: record IRIs depend on it."""
+    stored = state.setting("base")
+    if stored is None:
+        state.set_setting("base", settings.base)
+        return settings.base
+    if settings.base != stored and settings.base_explicit:
+        raise ConfigError(
+            f"{settings.data_dir} was created with base IRI {stored}; record IRIs depend on it, "
+            f"so it cannot change to {settings.base} (use another --data folder)"
+        )
+    return stored

@@ -1,0 +1,325 @@
+"""The harvest pipeline: fetch a page, crosswalk, validate, write, then fetch the next.
+
+Each page goes through the whole chain and is committed in one store transaction
+before the next page is requested, so memory stays flat and a crash loses at most
+the page in flight. A record that fails any step is quarantined with its reason and
+the rest of its page is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from lxml import etree
+
+from exchange import crosswalks
+from exchange.crosswalks import CrosswalkError, RecordContext
+from exchange.crosswalks.base import iso_date
+from exchange.hub import Hub
+from exchange.model import RecordInvalid, record_iri, to_ntriples, validate
+from exchange.state import Quarantined, Source, now
+from exchange.store import GraphWrite
+from harvesters import xml
+from harvesters.oaipmh import HarvestError, OaiClient, OaiRecord, Page
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunSummary:
+    """What one harvest of one source did; ``eduhub harvest --json`` prints a list of these."""
+
+    source: str
+    status: str = "running"  # ok | failed
+    mode: str = "full"  # full | incremental
+    metadata_prefix: str | None = None
+    from_date: str | None = None
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    quarantined: int = 0
+    recovered: int = 0
+    pages: int = 0
+    records: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+Progress = Callable[[RunSummary, Page], None]
+
+
+@dataclass
+class _Outcome:
+    writes: dict[str, GraphWrite | None] = field(default_factory=dict)  # graph -> new content, None = delete
+    identifiers: dict[str, str] = field(default_factory=dict)  # graph -> OAI identifier
+    quarantined: list[Quarantined] = field(default_factory=list)
+
+
+def choose_prefix(source: Source, client: OaiClient) -> str:
+    """The registered prefix, else the richest format the source offers and a crosswalk reads."""
+    if source.metadata_prefix:
+        return source.metadata_prefix
+    offered = client.list_metadata_formats()
+    readable: list[tuple[int, str]] = []
+    for fmt in offered:
+        crosswalk = None
+        if fmt.namespace:
+            try:
+                crosswalk = crosswalks.for_namespace(fmt.namespace)
+            except LookupError:
+                crosswalk = None
+        crosswalk = crosswalk or crosswalks.for_prefix(fmt.prefix)
+        if crosswalk is not None:
+            readable.append((crosswalk.richness, fmt.prefix))
+    if not readable:
+        names = ", ".join(f.prefix for f in offered) or "none"
+        raise HarvestError(f"the source offers no metadata format the hub reads (offered: {names})")
+    return max(readable, key=lambda item: item[0])[1]
+
+
+def harvest(
+    hub: Hub,
+    name: str,
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+    client: OaiClient | None = None,
+) -> RunSummary:
+    """Harvest one registered source, incrementally unless ``full`` or it was never harvested."""
+    source = hub.state.source(name)
+    summary = RunSummary(source=name)
+    started = time.monotonic()
+    own_client = client is None
+    client = client or OaiClient(source.base_url)
+    run_id: int | None = None
+    try:
+        identify = client.identify()
+        hub.state.update_source(
+            name,
+            granularity=identify.granularity,
+            earliest_datestamp=identify.earliest_datestamp,
+            deleted_record=identify.deleted_record,
+        )
+        prefix = choose_prefix(source, client)
+        incremental = not full and source.next_from is not None and source.harvest_prefix == prefix
+        summary.mode = "incremental" if incremental else "full"
+        summary.metadata_prefix = prefix
+        summary.from_date = source.next_from if incremental else None
+        run_id = hub.state.start_run(name, summary.mode, summary.from_date, prefix)
+        summary.recovered = _retry_quarantine(hub, source, run_id)
+
+        next_from = identify.response_date
+        seen: set[str] = set()
+        for page in client.list_records(prefix, set_spec=source.set_spec, from_=summary.from_date):
+            if page.number == 1 and page.response_date:
+                next_from = page.response_date
+            summary.pages += 1
+            summary.records += len(page.records)
+            summary.notes.extend(page.notes)
+            outcome = _process(hub, source, prefix, page.records)
+            seen.update(g for g, w in outcome.writes.items() if w is not None)
+            _commit(hub, source, outcome, summary, run_id)
+            if progress:
+                progress(summary, page)
+
+        if summary.mode == "full":
+            _drop_unseen(hub, source, seen, summary)
+        hub.state.update_source(
+            name,
+            harvest_prefix=prefix,
+            next_from=_in_granularity(next_from, identify.granularity),
+            last_run_at=now(),
+            last_status="ok",
+        )
+        summary.status = "ok"
+    except (HarvestError, OSError) as error:
+        summary.status = "failed"
+        summary.error = str(error)
+        hub.state.update_source(name, last_run_at=now(), last_status=f"failed: {error}")
+    finally:
+        summary.seconds = round(time.monotonic() - started, 3)
+        if own_client:
+            client.close()
+        if run_id is not None:
+            hub.state.finish_run(
+                run_id,
+                summary.status,
+                summary.error,
+                added=summary.added,
+                updated=summary.updated,
+                deleted=summary.deleted,
+                quarantined=summary.quarantined,
+                recovered=summary.recovered,
+                pages=summary.pages,
+                seconds=summary.seconds,
+            )
+    return summary
+
+
+def source_record_url(base_url: str, prefix: str, identifier: str) -> str:
+    """The source's own address of the record: an OAI-PMH GetRecord request."""
+    query = urlencode({"verb": "GetRecord", "metadataPrefix": prefix, "identifier": identifier})
+    return f"{base_url}{'&' if '?' in base_url else '?'}{query}"
+
+
+def _process(hub: Hub, source: Source, prefix: str, records: Iterable[OaiRecord]) -> _Outcome:
+    outcome = _Outcome()
+    for position, record in enumerate(records, start=1):
+        identifier = record.identifier
+        if not identifier:
+            outcome.quarantined.append(
+                _quarantine(
+                    source,
+                    f"(no identifier: record {position} of its page)",
+                    record,
+                    prefix,
+                    "parse",
+                    record.error or "record header has no <identifier>",
+                )
+            )
+            continue
+        graph = record_iri(hub.settings.base, source.name, identifier)
+        outcome.identifiers[graph] = identifier
+        # Within a page the last occurrence of an identifier wins (servers repeat records).
+        outcome.writes.pop(graph, None)
+        if record.deleted:
+            outcome.writes[graph] = None
+            continue
+        if record.error or record.payload is None:
+            outcome.quarantined.append(
+                _quarantine(source, identifier, record, prefix, "parse", record.error or "no payload")
+            )
+            continue
+        try:
+            lines = _to_lines(hub, source, prefix, record)
+        except CrosswalkError as error:
+            outcome.quarantined.append(_quarantine(source, identifier, record, prefix, "crosswalk", str(error)))
+        except RecordInvalid as error:
+            outcome.quarantined.append(_quarantine(source, identifier, record, prefix, "validate", str(error)))
+        else:
+            outcome.writes[graph] = GraphWrite(graph, lines)
+    return outcome
+
+
+def _to_lines(hub: Hub, source: Source, prefix: str, record: OaiRecord) -> list[str]:
+    payload = record.payload
+    assert payload is not None and record.identifier is not None
+    namespace = etree.QName(payload).namespace or ""
+    try:
+        crosswalk = crosswalks.for_namespace(namespace)
+    except LookupError:
+        crosswalk = crosswalks.for_prefix(prefix)
+        if crosswalk is None:
+            raise CrosswalkError(f"no crosswalk reads payload <{payload.tag}> (prefix {prefix!r})") from None
+    context = RecordContext(
+        base=hub.settings.base,
+        source=source.name,
+        oai_identifier=record.identifier,
+        datestamp=iso_date(record.datestamp),
+        metadata_prefix=prefix,
+        source_record_url=source_record_url(source.base_url, prefix, record.identifier),
+    )
+    hub_record = validate(crosswalk.to_record(payload, context))
+    return to_ntriples(hub_record, raw_metadata=record.raw)
+
+
+def _commit(hub: Hub, source: Source, outcome: _Outcome, summary: RunSummary, run_id: int | None) -> None:
+    graphs = list(outcome.writes)
+    existing = hub.store.existing_graphs(graphs) if graphs else set()
+    puts = [w for w in outcome.writes.values() if w is not None]
+    deletes = [g for g, w in outcome.writes.items() if w is None]
+    try:
+        hub.store.write_page(puts, deletes)
+    except (SyntaxError, ValueError, OSError) as error:
+        # One record the store refuses must not cost the page: write one by one, quarantine the culprit.
+        log.warning("page write failed (%s); writing record by record", error)
+        puts, deletes = _write_one_by_one(hub, source, outcome, puts, deletes)
+    summary.added += sum(1 for w in puts if w.graph not in existing)
+    summary.updated += sum(1 for w in puts if w.graph in existing)
+    summary.deleted += sum(1 for g in deletes if g in existing)
+    summary.quarantined += len(outcome.quarantined)
+    with hub.state.transaction():
+        for item in outcome.quarantined:
+            hub.state.quarantine(item, run_id)
+        hub.state.release(
+            source.name, [outcome.identifiers[w.graph] for w in puts] + [outcome.identifiers[g] for g in deletes]
+        )
+
+
+def _write_one_by_one(
+    hub: Hub, source: Source, outcome: _Outcome, puts: list[GraphWrite], deletes: list[str]
+) -> tuple[list[GraphWrite], list[str]]:
+    hub.store.write_page([], deletes)
+    written = []
+    for write in puts:
+        try:
+            hub.store.write_page([write])
+            written.append(write)
+        except (SyntaxError, ValueError, OSError) as error:
+            identifier = outcome.identifiers[write.graph]
+            outcome.quarantined.append(
+                Quarantined(source.name, identifier, None, None, "store", f"store refused the record: {error}", None)
+            )
+    return written, deletes
+
+
+def _retry_quarantine(hub: Hub, source: Source, run_id: int) -> int:
+    """Give quarantined records another chance with today's crosswalks (their raw payload is kept)."""
+    retry = [q for q in hub.state.quarantined(source.name) if q.raw and q.stage in ("crosswalk", "validate")]
+    if not retry:
+        return 0
+    by_prefix: dict[str, list[OaiRecord]] = {}
+    for item in retry:
+        assert item.raw is not None
+        try:
+            payload = xml.parse(item.raw.encode("utf-8"))
+        except etree.XMLSyntaxError:
+            continue
+        record = OaiRecord(item.oai_identifier, item.datestamp, False, payload, item.raw)
+        by_prefix.setdefault(item.metadata_prefix or "", []).append(record)
+    recovered = 0
+    for prefix, group in by_prefix.items():
+        outcome = _process(hub, source, prefix, group)
+        puts = [w for w in outcome.writes.values() if w is not None]
+        hub.store.write_page(puts)
+        with hub.state.transaction():
+            for item in outcome.quarantined:
+                hub.state.quarantine(item, run_id)
+            hub.state.release(source.name, [outcome.identifiers[w.graph] for w in puts])
+        recovered += len(puts)
+    return recovered
+
+
+def _drop_unseen(hub: Hub, source: Source, seen: set[str], summary: RunSummary) -> None:
+    """After a complete full harvest, records the source no longer lists have left it."""
+    prefix = record_iri(hub.settings.base, source.name, "")
+    gone = [g for g in hub.store.graphs(prefix) if g not in seen]
+    if gone:
+        hub.store.write_page([], gone)
+        summary.deleted += len(gone)
+        summary.notes.append(f"{len(gone)} records no longer listed by the source were removed")
+
+
+def _quarantine(
+    source: Source, identifier: str, record: OaiRecord, prefix: str, stage: str, reason: str
+) -> Quarantined:
+    return Quarantined(source.name, identifier, record.datestamp, prefix, stage, reason, record.raw)
+
+
+def _in_granularity(stamp: str | None, granularity: str | None) -> str | None:
+    """A UTC datestamp cut to the source's granularity (OAI-PMH 2.0 §3.3.2)."""
+    if not stamp:
+        return None
+    stamp = stamp.strip()
+    if granularity == "YYYY-MM-DD" or len(stamp) == 10:
+        return stamp[:10]
+    return stamp

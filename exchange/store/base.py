@@ -1,0 +1,88 @@
+"""What every store backend offers, and the SPARQL Update that writes a page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+
+class StoreError(RuntimeError):
+    """The store failed; the message says what the caller can do about it."""
+
+
+class StoreBusy(StoreError):
+    """Another process holds the embedded store open for writing."""
+
+
+class QueryKind(StrEnum):
+    SELECT = "select"
+    ASK = "ask"
+    GRAPH = "graph"  # CONSTRUCT and DESCRIBE
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    kind: QueryKind
+    media_type: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class GraphWrite:
+    """The complete new content of one named graph, as N-Triples lines."""
+
+    graph: str
+    lines: Sequence[str]
+
+
+class Store(Protocol):
+    """A quad store holding one named graph per record."""
+
+    def write_page(self, puts: Sequence[GraphWrite], deletes: Sequence[str] = ()) -> None:
+        """Replace the graphs in ``puts`` and drop the graphs in ``deletes``, all in one transaction."""
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        results_format: str = "application/sparql-results+json",
+        graph_format: str = "text/turtle",
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+    ) -> QueryResult:
+        """Run a read-only SPARQL query; the default graph is the union of all graphs unless
+        ``default_graph_uris`` names some. Results come serialized in ``results_format``
+        (SELECT, ASK) or ``graph_format`` (CONSTRUCT, DESCRIBE). Raises ``SyntaxError`` for a
+        malformed query."""
+
+    def select(self, sparql: str) -> list[dict[str, str]]:
+        """Convenience for internal callers: SELECT rows as ``{variable: lexical value}``."""
+
+    def has_graph(self, graph: str) -> bool: ...
+
+    def existing_graphs(self, graphs: Sequence[str]) -> set[str]:
+        """Which of ``graphs`` the store holds (one round trip for a remote store)."""
+
+    def graphs(self, prefix: str) -> list[str]:
+        """Names of all graphs starting with ``prefix`` (a source's records)."""
+
+    def replace_graph_from_file(self, graph: str, path: Path, media_type: str) -> None:
+        """Load an RDF file (a vocabulary) into ``graph``, replacing what was there."""
+
+    def close(self) -> None: ...
+
+
+def update_for_page(puts: Sequence[GraphWrite], deletes: Sequence[str] = ()) -> str:
+    """One SPARQL 1.1 Update that replaces and drops graphs atomically (SPARQL 1.1 Update §3:
+    a request is a sequence of operations applied as one unit by the stores we target)."""
+    operations = [f"DROP SILENT GRAPH <{graph}>;" for graph in deletes]
+    operations += [f"DROP SILENT GRAPH <{write.graph}>;" for write in puts]
+    body = [f"GRAPH <{w.graph}> {{\n" + "\n".join(w.lines) + "\n}" for w in puts if w.lines]
+    if body:
+        operations.append("INSERT DATA {\n" + "\n".join(body) + "\n}")
+    elif operations:
+        operations[-1] = operations[-1].rstrip(";")
+    return "\n".join(operations)

@@ -1,0 +1,101 @@
+"""The default backend: pyoxigraph on disk. Nothing to install or start."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from exchange.store.base import GraphWrite, QueryKind, QueryResult, StoreBusy, StoreError, update_for_page
+
+
+class EmbeddedStore:
+    def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
+        self.path = path
+        self.read_only = read_only
+        if path is None:
+            self._store = ox.Store()
+            return
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            self._store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+        except OSError as error:
+            if "lock" in str(error).lower():
+                raise StoreBusy(
+                    f"the store in {path} is open in another process (is `eduhub serve` or a harvest "
+                    "running?); stop it first, or run read-only commands such as `eduhub query`"
+                ) from None
+            raise StoreError(f"cannot open the store in {path}: {error}") from error
+
+    # ------------------------------------------------------------------ writes
+
+    def write_page(self, puts: Sequence[GraphWrite], deletes: Sequence[str] = ()) -> None:
+        update = update_for_page(puts, deletes)
+        if update:
+            self._store.update(update)
+
+    def replace_graph_from_file(self, graph: str, path: Path, media_type: str) -> None:
+        fmt = ox.RdfFormat.from_media_type(media_type)
+        if fmt is None:
+            raise StoreError(f"unsupported RDF media type {media_type!r}")
+        node = ox.NamedNode(graph)
+        # Parse first, so a broken file leaves the old graph in place.
+        quads = [ox.Quad(t.subject, t.predicate, t.object, node) for t in ox.parse(path=str(path), format=fmt)]
+        self._store.remove_graph(node)
+        self._store.extend(quads)
+
+    # ------------------------------------------------------------------ reads
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        results_format: str = "application/sparql-results+json",
+        graph_format: str = "text/turtle",
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+    ) -> QueryResult:
+        result = self._run(sparql, default_graph_uris, named_graph_uris)
+        if isinstance(result, ox.QueryTriples):
+            fmt = ox.RdfFormat.from_media_type(graph_format)
+            if fmt is None:
+                raise ValueError(f"unsupported RDF format {graph_format!r}")
+            return QueryResult(QueryKind.GRAPH, fmt.media_type, result.serialize(format=fmt))
+        results_fmt = ox.QueryResultsFormat.from_media_type(results_format)
+        if results_fmt is None:
+            raise ValueError(f"unsupported results format {results_format!r}")
+        kind = QueryKind.ASK if isinstance(result, ox.QueryBoolean) else QueryKind.SELECT
+        return QueryResult(kind, results_fmt.media_type, result.serialize(format=results_fmt))
+
+    def select(self, sparql: str) -> list[dict[str, str]]:
+        result = self._run(sparql, (), ())
+        if not isinstance(result, ox.QuerySolutions):
+            raise ValueError("select() needs a SELECT query")
+        names = [v.value for v in result.variables]
+        return [{name: term.value for name in names if (term := row[name]) is not None} for row in result]
+
+    def has_graph(self, graph: str) -> bool:
+        return self._store.contains_named_graph(ox.NamedNode(graph))
+
+    def existing_graphs(self, graphs: Sequence[str]) -> set[str]:
+        return {g for g in graphs if self._store.contains_named_graph(ox.NamedNode(g))}
+
+    def graphs(self, prefix: str) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if g.value.startswith(prefix))
+
+    def _run(self, sparql: str, default_graph_uris: Sequence[str], named_graph_uris: Sequence[str]):
+        options: dict[str, object] = {}
+        if default_graph_uris:
+            options["default_graph"] = [ox.NamedNode(g) for g in default_graph_uris]
+        else:
+            options["use_default_graph_as_union"] = True
+        if named_graph_uris:
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graph_uris]
+        return self._store.query(sparql, **options)
+
+    def close(self) -> None:
+        # pyoxigraph closes the store when the object goes; flush so nothing waits in memory.
+        if self.path is not None and not self.read_only:
+            self._store.flush()
+        del self._store
