@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from lxml import etree
+from pyoxigraph import NamedNode
 
 from exchange.model import Record, record_iri, source_iri
 
@@ -174,9 +175,19 @@ _URL = re.compile(r"^https?://[^\s<>\"{}|^`\\]+$")
 
 
 def web_url(value: str | None) -> str | None:
-    """An http(s) URL with surrounding whitespace removed, or None."""
+    """An http(s) URL with surrounding whitespace removed, or None if it is not a valid IRI.
+
+    Checked with the store's own IRI parser (RFC 3987), so a URL used as a node never makes
+    the store refuse the record; an invalid one stays available as literal text.
+    """
     text = (value or "").strip()
-    return text if _URL.match(text) else None
+    if not _URL.match(text):
+        return None
+    try:
+        NamedNode(text)
+    except ValueError:
+        return None
+    return text
 
 
 _CC = re.compile(
@@ -196,9 +207,21 @@ def licence_uri(text: str | None) -> str | None:
 
 
 _VCARD_PROPERTY = re.compile(
-    r"(?:^|\s)(BEGIN|END|VERSION|FN|N|ORG|EMAIL|TEL|ADR|URL|NOTE|TITLE|UID|SOURCE|LOCATION)((?:;[^:\s]*)*):",
+    r"(?:^|\s)(BEGIN|END|VERSION|FN|N|ORG|EMAIL|TEL|ADR|URL|NOTE|TITLE|ROLE|UID|SOURCE|LOCATION|X-[A-Z0-9-]+)"
+    r"((?:;[^:\s]*)*):",
     re.IGNORECASE,
 )
+_ORGANIZATION_WORDS = re.compile(
+    r"\b(universit\w*|institut\w*|school|schule|college|hochschule|hogeschool|academy|ministr\w*|department|"
+    r"library|museum|foundation|association|press|publisher|verlag|[ée]ditions?|cent(?:er|re)|society|consejer[ií]a|"
+    r"junta|inc|ltd|gmbh)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_organization(name: str) -> bool:
+    """A guess for names that come without a type (DC creators, vCards with only FN)."""
+    return bool(_ORGANIZATION_WORDS.search(name))
 
 
 def vcard_agent(text: str | None) -> dict[str, str] | None:
@@ -222,7 +245,11 @@ def vcard_agent(text: str | None) -> dict[str, str] | None:
     if not name:
         return None
     organization = fields.get("ORG", "").strip(" ;")
-    kind = "Organization" if organization and organization == name else "Person"
+    personal_name = fields.get("N", "").replace(";", "").strip()
+    if organization:
+        kind = "Organization" if organization == name else "Person"
+    else:
+        kind = "Organization" if not personal_name and looks_like_organization(name) else "Person"
     agent = {"type": kind, "name": name}
     email = fields.get("EMAIL")
     if email and "@" in email:

@@ -29,7 +29,7 @@ from exchange.crosswalks.base import (
     web_url,
 )
 from exchange.model import Record, add_text, concept
-from exchange.model.record import add_listed_text
+from exchange.model.record import add_listed_text, join_text
 from exchange.namespaces import LOM
 from exchange.vocabularies import scheme
 
@@ -129,8 +129,10 @@ class LomCrosswalk(Crosswalk):
     def general(self, record: Record, general: Element | None) -> None:
         for language, text in langstrings(child(general, "title")):
             add_text(record, "name", language, clean_line(text))
-        for language, text in langstrings(child(general, "description")):
-            add_text(record, "description", language, clean_block(text))
+        # general.description repeats (LOM 1.2.4: up to 10); same-language texts are joined, not dropped.
+        for description in children(general, "description"):
+            for language, text in langstrings(description):
+                join_text(record, "description", language, clean_block(text))
         for keyword in children(general, "keyword"):
             for language, text in langstrings(keyword):
                 add_listed_text(record, "keywords", language, clean_line(text))
@@ -200,7 +202,10 @@ class LomCrosswalk(Crosswalk):
         if uri:
             record["license"] = {"id": uri}
         for language, text in descriptions:
-            add_text(record, "copyrightNotice", language, clean_block(text))
+            notice = clean_block(text)
+            if web_url(notice) and licence_uri(notice) == uri:
+                continue  # the description is just the licence URL, already in `license`
+            add_text(record, "copyrightNotice", language, notice)
 
     def classification(self, record: Record, classification: Element) -> None:
         """Discipline taxa → ``about``, educational-level taxa → ``educationalLevel``; literals kept."""
@@ -222,6 +227,8 @@ class LomCrosswalk(Crosswalk):
         source, value = vocabulary(element)
         if not value:
             return None
+        if web_url(value):  # profiles such as ScoLOMFR put the concept IRI itself in <value>
+            return concept(value, source_vocabulary=source or None)
         if source.lower() in LOM_VOCABULARY_SOURCES:
             iri = scheme(scheme_iri).lookup(value)
             if iri:

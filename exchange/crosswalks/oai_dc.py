@@ -16,6 +16,7 @@ from exchange.crosswalks.base import (
     iso_date,
     language_tag,
     licence_uri,
+    looks_like_organization,
     register,
     web_url,
 )
@@ -25,15 +26,10 @@ from exchange.model.record import add_listed_text
 from exchange.namespaces import DC, OAI_DC
 
 _MIME = re.compile(r"^[a-z]+/[a-z0-9.+-]+$", re.IGNORECASE)
-_ORGANIZATION_WORDS = re.compile(
-    r"\b(universit\w*|institut\w*|school|college|hochschule|academy|ministry|department|library|"
-    r"museum|foundation|association|press|publisher|verlag|editions?|center|centre|society|inc|ltd|gmbh)\b",
-    re.IGNORECASE,
-)
 
 
 def _agent(name: str, default: str = "Person") -> dict[str, str]:
-    kind = "Organization" if _ORGANIZATION_WORDS.search(name) else default
+    kind = "Organization" if looks_like_organization(name) else default
     return {"type": kind, "name": name}
 
 

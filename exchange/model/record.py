@@ -46,6 +46,18 @@ def add_text(record: Record, key: str, language: str | None, text: str | None) -
     record.setdefault(key, {}).setdefault(language or NO_LANGUAGE, text)
 
 
+def join_text(record: Record, key: str, language: str | None, text: str | None) -> None:
+    """Add ``text`` to ``record[key]``, joining it to a text already there in that language."""
+    if not text:
+        return
+    texts = record.setdefault(key, {})
+    language = language or NO_LANGUAGE
+    if language not in texts:
+        texts[language] = text
+    elif text not in texts[language]:
+        texts[language] += "\n\n" + text
+
+
 def add_listed_text(record: Record, key: str, language: str | None, text: str | None) -> None:
     """Append ``text`` to the list at ``record[key][language]`` unless already there."""
     if not text:
