@@ -62,6 +62,8 @@ class _Outcome:
     writes: dict[str, GraphWrite | None] = field(default_factory=dict)  # graph -> new content, None = delete
     identifiers: dict[str, str] = field(default_factory=dict)  # graph -> OAI identifier
     quarantined: list[Quarantined] = field(default_factory=list)
+    #: graphs of records the source still lists (stored now, or kept aside with their last good version)
+    listed: set[str] = field(default_factory=set)
 
 
 def choose_prefix(source: Source, client: OaiClient) -> str:
@@ -98,6 +100,7 @@ def harvest(
     source = hub.state.source(name)
     summary = RunSummary(source=name)
     started = time.monotonic()
+    started_at = now()
     own_client = client is None
     client = client or OaiClient(source.base_url)
     run_id: int | None = None
@@ -117,7 +120,9 @@ def harvest(
         run_id = hub.state.start_run(name, summary.mode, summary.from_date, prefix)
         summary.recovered = _retry_quarantine(hub, source, run_id)
 
-        next_from = identify.response_date
+        # The next incremental run starts where this one started, on the source's clock
+        # (its responseDate), so records changed during the run are fetched again.
+        next_from = identify.response_date or started_at
         seen: set[str] = set()
         for page in client.list_records(prefix, set_spec=source.set_spec, from_=summary.from_date):
             if page.number == 1 and page.response_date:
@@ -126,7 +131,7 @@ def harvest(
             summary.records += len(page.records)
             summary.notes.extend(page.notes)
             outcome = _process(hub, source, prefix, page.records)
-            seen.update(g for g, w in outcome.writes.items() if w is not None)
+            seen |= outcome.listed
             _commit(hub, source, outcome, summary, run_id)
             if progress:
                 progress(summary, page)
@@ -141,11 +146,15 @@ def harvest(
             last_status="ok",
         )
         summary.status = "ok"
-    except (HarvestError, OSError) as error:
+    except Exception as error:  # one source's failure must not stop a multi-source harvest
+        if not isinstance(error, HarvestError | OSError):
+            log.exception("harvest of %s failed unexpectedly", name)
         summary.status = "failed"
-        summary.error = str(error)
-        hub.state.update_source(name, last_run_at=now(), last_status=f"failed: {error}")
+        summary.error = str(error) if isinstance(error, HarvestError) else f"{type(error).__name__}: {error}"
+        hub.state.update_source(name, last_run_at=now(), last_status=f"failed: {summary.error}")
     finally:
+        if summary.status == "running":  # interrupted (Ctrl-C): committed pages stay, state is not advanced
+            summary.status = "interrupted"
         summary.seconds = round(time.monotonic() - started, 3)
         if own_client:
             client.close()
@@ -192,8 +201,10 @@ def _process(hub: Hub, source: Source, prefix: str, records: Iterable[OaiRecord]
         # Within a page the last occurrence of an identifier wins (servers repeat records).
         outcome.writes.pop(graph, None)
         if record.deleted:
+            outcome.listed.discard(graph)
             outcome.writes[graph] = None
             continue
+        outcome.listed.add(graph)
         if record.error or record.payload is None:
             outcome.quarantined.append(
                 _quarantine(source, identifier, record, prefix, "parse", record.error or "no payload")

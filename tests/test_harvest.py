@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from lxml import etree
 
 from exchange.demo.replay import ReplayServer
@@ -198,3 +199,30 @@ def test_unreachable_source_fails_with_a_clear_message(hub: Hub) -> None:
     summary = harvest(hub, "dead", client=OaiClient(hub.state.source("dead").base_url, max_retries=0))
     assert summary.status == "failed"
     assert "cannot reach" in summary.error
+
+
+def test_full_harvest_keeps_the_last_good_version_of_a_record_now_broken(hub: Hub, replay: ReplayServer) -> None:
+    add(hub, replay, "edurep")
+    harvest(hub, "edurep")
+    broken = "surfsharekit:oai:surfsharekit.nl:b500d389-2fda-4696-ae51-9cd0603a48af"
+    # the source now serves only its page 2, where that record arrives malformed
+    hub.state.update_source("edurep", base_url=replay.url("malformed-record"))
+    summary = harvest(hub, "edurep", full=True)
+    assert summary.quarantined == 1
+    still_listed = feed_identifiers("edurep/page2_final.xml")
+    assert stored_identifiers(hub, "edurep") == still_listed  # page-1 records left; the broken one stays
+    assert broken in still_listed
+    assert summary.deleted == len(feed_identifiers("edurep/page1.xml"))
+
+
+def test_interrupted_harvest_keeps_committed_pages_and_does_not_advance(hub: Hub, replay: ReplayServer) -> None:
+    add(hub, replay, "edurep")
+
+    def stop_after_first_page(summary, page):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        harvest(hub, "edurep", progress=stop_after_first_page)
+    assert len(stored_identifiers(hub, "edurep")) == len(feed_identifiers("edurep/page1.xml"))
+    assert hub.state.source("edurep").next_from is None  # the next run is full again
+    assert hub.state.runs("edurep")[0]["status"] == "interrupted"
