@@ -98,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
     quarantine.add_argument("--json", action="store_true", help="print JSON (raw payloads included)")
     quarantine.set_defaults(run=cmd_quarantine)
 
+    raw = commands.add_parser(
+        "raw", help="print a record's payload as the source sent it (the harvest archive)", parents=[common]
+    )
+    raw.add_argument("name", help="source name")
+    raw.add_argument("identifier", help="the record's OAI identifier")
+    raw.set_defaults(run=cmd_raw)
+
     query = commands.add_parser("query", help="run a SPARQL query against the store", parents=[common])
     query.add_argument("sparql", help="the query, or - to read it from stdin")
     query.add_argument(
@@ -249,6 +256,17 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         print("no records in quarantine")
     for item in items:
         print(f"{item.source}\t{item.oai_identifier}\t{item.stage}\t{item.reason}")
+    return 0
+
+
+def cmd_raw(args: argparse.Namespace) -> int:
+    with Hub.open(settings_of(args)) as hub:
+        hub.state.source(args.name)
+        found = hub.state.raw(args.name, args.identifier)
+    if found is None:
+        print(f"eduhub raw: no stored record {args.identifier!r} from {args.name}", file=sys.stderr)
+        return 1
+    print(found.xml)
     return 0
 
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from lxml import etree
 
@@ -22,7 +22,7 @@ from exchange.crosswalks import CrosswalkError, RecordContext
 from exchange.crosswalks.base import iso_date
 from exchange.hub import Hub
 from exchange.model import RecordInvalid, record_iri, to_ntriples, validate
-from exchange.state import Quarantined, Source, now
+from exchange.state import Quarantined, RawRecord, Source, now
 from exchange.store import GraphWrite
 from harvesters import xml
 from harvesters.oaipmh import HarvestError, OaiClient, OaiRecord, Page
@@ -64,6 +64,7 @@ class _Outcome:
     quarantined: list[Quarantined] = field(default_factory=list)
     #: graphs of records the source still lists (stored now, or kept aside with their last good version)
     listed: set[str] = field(default_factory=set)
+    raws: dict[str, RawRecord] = field(default_factory=dict)  # graph -> payload it was made from
 
 
 def choose_prefix(source: Source, client: OaiClient) -> str:
@@ -218,6 +219,7 @@ def _process(hub: Hub, source: Source, prefix: str, records: Iterable[OaiRecord]
             outcome.quarantined.append(_quarantine(source, identifier, record, prefix, "validate", str(error)))
         else:
             outcome.writes[graph] = GraphWrite(graph, lines)
+            outcome.raws[graph] = RawRecord(source.name, identifier, record.datestamp, prefix, record.raw or "")
     return outcome
 
 
@@ -240,47 +242,54 @@ def _to_lines(hub: Hub, source: Source, prefix: str, record: OaiRecord) -> list[
         source_record_url=source_record_url(source.base_url, prefix, record.identifier),
     )
     hub_record = validate(crosswalk.to_record(payload, context))
-    return to_ntriples(hub_record, raw_metadata=record.raw)
+    return to_ntriples(hub_record)
 
 
 def _commit(hub: Hub, source: Source, outcome: _Outcome, summary: RunSummary, run_id: int | None) -> None:
-    graphs = list(outcome.writes)
-    existing = hub.store.existing_graphs(graphs) if graphs else set()
     puts = [w for w in outcome.writes.values() if w is not None]
     deletes = [g for g, w in outcome.writes.items() if w is None]
     try:
-        hub.store.write_page(puts, deletes)
+        existing = hub.store.write_page(puts, deletes)
     except (SyntaxError, ValueError, OSError) as error:
         # One record the store refuses must not cost the page: write one by one, quarantine the culprit.
         log.warning("page write failed (%s); writing record by record", error)
-        puts, deletes = _write_one_by_one(hub, source, outcome, puts, deletes)
+        puts, existing = _write_one_by_one(hub, source, outcome, puts, deletes)
     summary.added += sum(1 for w in puts if w.graph not in existing)
     summary.updated += sum(1 for w in puts if w.graph in existing)
     summary.deleted += sum(1 for g in deletes if g in existing)
     summary.quarantined += len(outcome.quarantined)
+    _record_state(hub, source, outcome, puts, deletes, run_id)
+
+
+def _record_state(
+    hub: Hub, source: Source, outcome: _Outcome, puts: list[GraphWrite], deletes: list[str], run_id: int | None
+) -> None:
+    """After the store commit: quarantine, release and archive in one SQLite transaction."""
+    stored = [outcome.identifiers[w.graph] for w in puts]
+    dropped = [outcome.identifiers[g] for g in deletes]
     with hub.state.transaction():
         for item in outcome.quarantined:
             hub.state.quarantine(item, run_id)
-        hub.state.release(
-            source.name, [outcome.identifiers[w.graph] for w in puts] + [outcome.identifiers[g] for g in deletes]
-        )
+        hub.state.release(source.name, stored + dropped)
+        hub.state.archive([outcome.raws[w.graph] for w in puts])
+        hub.state.forget_raw(source.name, dropped)
 
 
 def _write_one_by_one(
     hub: Hub, source: Source, outcome: _Outcome, puts: list[GraphWrite], deletes: list[str]
-) -> tuple[list[GraphWrite], list[str]]:
-    hub.store.write_page([], deletes)
+) -> tuple[list[GraphWrite], set[str]]:
+    existing = hub.store.write_page([], deletes)
     written = []
     for write in puts:
         try:
-            hub.store.write_page([write])
+            existing |= hub.store.write_page([write])
             written.append(write)
         except (SyntaxError, ValueError, OSError) as error:
             identifier = outcome.identifiers[write.graph]
             outcome.quarantined.append(
                 Quarantined(source.name, identifier, None, None, "store", f"store refused the record: {error}", None)
             )
-    return written, deletes
+    return written, existing
 
 
 def _retry_quarantine(hub: Hub, source: Source, run_id: int) -> int:
@@ -302,10 +311,7 @@ def _retry_quarantine(hub: Hub, source: Source, run_id: int) -> int:
         outcome = _process(hub, source, prefix, group)
         puts = [w for w in outcome.writes.values() if w is not None]
         hub.store.write_page(puts)
-        with hub.state.transaction():
-            for item in outcome.quarantined:
-                hub.state.quarantine(item, run_id)
-            hub.state.release(source.name, [outcome.identifiers[w.graph] for w in puts])
+        _record_state(hub, source, outcome, puts, [], run_id)
         recovered += len(puts)
     return recovered
 
@@ -316,6 +322,7 @@ def _drop_unseen(hub: Hub, source: Source, seen: set[str], summary: RunSummary) 
     gone = [g for g in hub.store.graphs(prefix) if g not in seen]
     if gone:
         hub.store.write_page([], gone)
+        hub.state.forget_raw(source.name, [unquote(g[len(prefix) :]) for g in gone])
         summary.deleted += len(gone)
         summary.notes.append(f"{len(gone)} records no longer listed by the source were removed")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import zlib
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +42,14 @@ CREATE TABLE IF NOT EXISTS runs (
     added INTEGER DEFAULT 0, updated INTEGER DEFAULT 0, deleted INTEGER DEFAULT 0,
     quarantined INTEGER DEFAULT 0, recovered INTEGER DEFAULT 0, pages INTEGER DEFAULT 0,
     seconds REAL DEFAULT 0, error TEXT
+);
+CREATE TABLE IF NOT EXISTS raw_records (  -- the payload each stored record was made from
+    source TEXT NOT NULL,
+    oai_identifier TEXT NOT NULL,
+    datestamp TEXT,
+    metadata_prefix TEXT,
+    payload BLOB NOT NULL,         -- zlib-compressed UTF-8 XML
+    PRIMARY KEY (source, oai_identifier)
 );
 CREATE TABLE IF NOT EXISTS quarantine (
     source TEXT NOT NULL,
@@ -88,6 +97,17 @@ class Source:
 
 
 @dataclass
+class RawRecord:
+    """A harvested payload as the source sent it, kept so records can be re-crosswalked."""
+
+    source: str
+    oai_identifier: str
+    datestamp: str | None
+    metadata_prefix: str | None
+    xml: str
+
+
+@dataclass
 class Quarantined:
     source: str
     oai_identifier: str
@@ -104,6 +124,9 @@ class HubState:
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
+        # WAL + NORMAL: a killed process loses nothing committed; only a power cut may lose the last
+        # transactions, which the next harvest fetches again. FULL costs an fsync per page.
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -159,8 +182,9 @@ class HubState:
     def remove_source(self, name: str) -> None:
         self.source(name)  # raises if unknown
         with self.transaction():
-            self.db.execute("DELETE FROM sources WHERE name = ?", (name,))
-            self.db.execute("DELETE FROM quarantine WHERE source = ?", (name,))
+            for table in ("sources", "quarantine", "raw_records"):
+                column = "name" if table == "sources" else "source"
+                self.db.execute(f"DELETE FROM {table} WHERE {column} = ?", (name,))
 
     # ------------------------------------------------------------------ runs
 
@@ -221,6 +245,32 @@ class HubState:
             (source,) if source else (),
         )
         return [Quarantined(**dict(row)) for row in rows]
+
+    # ------------------------------------------------------------------ raw payloads
+
+    def archive(self, records: list[RawRecord]) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO raw_records (source, oai_identifier, datestamp, metadata_prefix, payload) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                (r.source, r.oai_identifier, r.datestamp, r.metadata_prefix, zlib.compress(r.xml.encode(), 1))
+                for r in records
+            ],
+        )
+
+    def forget_raw(self, source: str, identifiers: list[str]) -> None:
+        self.db.executemany(
+            "DELETE FROM raw_records WHERE source = ? AND oai_identifier = ?", [(source, i) for i in identifiers]
+        )
+
+    def raw(self, source: str, identifier: str) -> RawRecord | None:
+        row = self.db.execute(
+            "SELECT * FROM raw_records WHERE source = ? AND oai_identifier = ?", (source, identifier)
+        ).fetchone()
+        if row is None:
+            return None
+        xml = zlib.decompress(row["payload"]).decode()
+        return RawRecord(row["source"], row["oai_identifier"], row["datestamp"], row["metadata_prefix"], xml)
 
     # ------------------------------------------------------------------ helpers
 

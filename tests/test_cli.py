@@ -29,7 +29,7 @@ def eduhub(*args: str, data: Path, check: bool = True, stdin: str | None = None)
 
 def test_help_documents_every_command(tmp_path: Path) -> None:
     out = eduhub("--help", data=tmp_path).stdout
-    for command in ("sources", "harvest", "quarantine", "query", "serve", "demo"):
+    for command in ("sources", "harvest", "quarantine", "raw", "query", "serve", "demo"):
         assert command in out
     assert "--metadata-prefix" in eduhub("sources", "add", "--help", data=tmp_path).stdout
     harvest_help = eduhub("harvest", "--help", data=tmp_path).stdout
@@ -45,9 +45,14 @@ def test_sources_add_list_remove(tmp_path: Path, replay: ReplayServer) -> None:
     bad = eduhub("sources", "add", "bad name", "http://x", data=tmp_path, check=False)
     assert bad.returncode == 1 and "source name" in bad.stderr
     eduhub("harvest", "edurep", data=tmp_path)
+    identifier = "surfsharekit:oai:surfsharekit.nl:b500d389-2fda-4696-ae51-9cd0603a48af"
+    assert "COOC (Community of Open Online Course)" in eduhub("raw", "edurep", identifier, data=tmp_path).stdout
     removed = eduhub("sources", "remove", "edurep", data=tmp_path)
     assert "11 records" in removed.stdout
     assert json.loads(eduhub("sources", "list", "--json", data=tmp_path).stdout) == []
+    eduhub("sources", "add", "edurep", replay.url("edurep"), data=tmp_path)
+    gone = eduhub("raw", "edurep", identifier, data=tmp_path, check=False)
+    assert gone.returncode == 1 and "no stored record" in gone.stderr
     count = eduhub(
         "query",
         "SELECT (COUNT(?r) AS ?n) WHERE { ?r a <http://schema.org/LearningResource> }",

@@ -50,6 +50,11 @@ def test_multi_page_lom_with_tokens_and_deleted_record(hub: Hub, replay: ReplayS
     assert summary.quarantined == 0
     assert stored_identifiers(hub, "edurep") == live_ids
     assert sparql_count(live.url) == 11
+    # the payload of each stored record is archived as the source sent it
+    raw = hub.state.raw("edurep", "surfsharekit:oai:surfsharekit.nl:b500d389-2fda-4696-ae51-9cd0603a48af")
+    assert raw.metadata_prefix == "lom" and raw.datestamp == "2019-12-11T13:18:38Z"
+    assert raw.xml.startswith("<czp:lom") and "COOC (Community of Open Online Course)" in raw.xml
+    assert etree.fromstring(raw.xml.encode()).tag == "{http://www.imsglobal.org/xsd/imsmd_v1p2}lom"
     # the second request resumed with the recorded token, sent back verbatim
     verbs = [params for feed, params in replay.requests if feed == "edurep" and params.get("verb") == "ListRecords"]
     assert verbs[1] == {
@@ -77,6 +82,7 @@ def test_incremental_run_asks_only_for_changes_and_applies_deletions(
     before = feed_identifiers("edurep/page1.xml", "edurep/page2_final.xml")
     expected = (before - deleted_ids) | updated_ids
     assert second.deleted == len(before & deleted_ids) > 0
+    assert all(hub.state.raw("edurep", gone) is None for gone in before & deleted_ids)
     assert second.added == len(updated_ids - before)
     assert second.updated == len(updated_ids & before)
     assert stored_identifiers(hub, "edurep") == expected

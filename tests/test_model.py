@@ -61,14 +61,12 @@ def test_missing_title_is_rejected() -> None:
 def test_triples_parse_and_keep_text_exactly() -> None:
     tricky = 'Quotes " and \\ backslash\nnew line\r\ttab, émoji 🎓, ﬁ ligature'
     record = validate(minimal(description={"fr-CA": tricky, "@none": "untagged"}, dateCreated="2017"))
-    lines = to_ntriples(record, raw_metadata="<dc>raw & 'raw'</dc>")
+    lines = to_ntriples(record)
     triples = list(ox.parse("\n".join(lines).encode(), format=ox.RdfFormat.N_TRIPLES))
     descriptions = {(t.object.value, t.object.language) for t in triples if t.predicate.value.endswith("description")}
     assert descriptions == {(tricky, "fr-ca"), ("untagged", None)}  # BCP 47 tags are case-insensitive
     [year] = [t.object for t in triples if t.predicate.value.endswith("dateCreated")]
     assert year.datatype.value == "http://www.w3.org/2001/XMLSchema#gYear"
-    raws = [t.object.value for t in triples if t.predicate.value.endswith("rawMetadata")]
-    assert raws == ["<dc>raw & 'raw'</dc>"]
 
 
 def test_exactly_one_learning_resource_per_record_graph() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from exchange.hub import Hub
 from exchange.pipeline import RunSummary, _commit, _Outcome, source_record_url
+from exchange.state import RawRecord
 from exchange.store import GraphWrite
 
 
@@ -17,6 +18,7 @@ def test_a_record_the_store_refuses_is_quarantined_and_the_page_still_stored(hub
             bad: GraphWrite(bad, [f"<{bad}> <http://schema.org/url> <http://a/b#c#d> ."]),
         },
         identifiers={good: "good", bad: "bad"},
+        raws={g: RawRecord("s", i, None, "oai_dc", f"<dc>{i}</dc>") for g, i in ((good, "good"), (bad, "bad"))},
     )
     summary = RunSummary(source="s")
     _commit(hub, source, outcome, summary, run_id=None)
@@ -25,6 +27,8 @@ def test_a_record_the_store_refuses_is_quarantined_and_the_page_still_stored(hub
     [item] = hub.state.quarantined("s")
     assert (item.oai_identifier, item.stage) == ("bad", "store")
     assert "store refused" in item.reason
+    assert hub.state.raw("s", "good").xml == "<dc>good</dc>"  # the stored record's payload is archived
+    assert hub.state.raw("s", "bad") is None
 
 
 def test_source_record_url_encodes_the_identifier() -> None:

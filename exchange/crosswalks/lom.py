@@ -1,15 +1,17 @@
 """IEEE LOM (1484.12.1, XML binding 1484.12.3) → hub record.
 
-Elements are matched by local name, case-insensitively and in any namespace, so the
-same code reads the IEEE binding (``<string language>``, ``identifier``, ``entity``)
-and the IMS MD 1.2 binding it grew from (``<langstring xml:lang>``, ``catalogentry``,
-``centity/vcard``; see :mod:`exchange.crosswalks.imsmd`). National profiles extend
+Elements are matched by local name in any namespace, in the IEEE spelling
+(``lifeCycle``) or all lower case (``lifecycle``), so the same code reads the IEEE
+binding (``<string language>``, ``identifier``, ``entity``), the IMS MD 1.2 binding it
+grew from (``<langstring xml:lang>``, ``catalogentry``, ``centity/vcard``; see
+:mod:`exchange.crosswalks.imsmd`) and profiles that lower-case IEEE names. National profiles extend
 :class:`LomCrosswalk` and override the hooks (``vocabulary_concept``, ``classification``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 from typing import Any, ClassVar
 
 from lxml import etree
@@ -40,11 +42,17 @@ LOM_VOCABULARY_SOURCES = {"lomv1.0", "lomv1", "lom v1.0", "ieee lom", "lom"}
 Element = etree._Element
 
 
+@cache
+def _tags(names: tuple[str, ...]) -> tuple[str, ...]:
+    """lxml tag patterns for ``names``: any namespace, IEEE spelling or lower case."""
+    return tuple(dict.fromkeys(f"{{*}}{spelling}" for name in names for spelling in (name, name.lower())))
+
+
 def children(element: Element | None, *names: str) -> list[Element]:
-    """Child elements whose local name is one of ``names`` (lower case), in any namespace."""
+    """Child elements named one of ``names`` (IEEE spelling), in any namespace."""
     if element is None:
         return []
-    return [c for c in element if isinstance(c.tag, str) and local_name(c.tag).lower() in names]
+    return list(element.iterchildren(*_tags(names)))
 
 
 def child(element: Element | None, *names: str) -> Element | None:
@@ -89,23 +97,20 @@ class LomCrosswalk(Crosswalk):
     prefixes: ClassVar[tuple[str, ...]] = ("lom", "ieee_lom", "lom_ieee", "oai_lom")
     richness = 20
 
-    #: LOM element (lower-case path under <educational>) → (hub property, shipped LOMv1.0 scheme)
+    #: LOM element under <educational> → (hub property, shipped LOMv1.0 scheme)
     EDUCATIONAL_VOCABULARIES: ClassVar[dict[str, tuple[str, str]]] = {
-        "learningresourcetype": ("learningResourceType", OEH + "lom_learning_resource_type/"),
+        "learningResourceType": ("learningResourceType", OEH + "lom_learning_resource_type/"),
         "context": ("educationalLevel", OEH + "lom_educational-context/"),
-        "intendedenduserrole": ("audience", OEH + "lom_intended_end_user_role/"),
-        "interactivitytype": ("interactivityType", OEH + "lom_interactivity_type/"),
+        "intendedEndUserRole": ("audience", OEH + "lom_intended_end_user_role/"),
+        "interactivityType": ("interactivityType", OEH + "lom_interactivity_type/"),
     }
     #: LOM contribute roles → schema.org agent property (others become contributor)
     ROLES: ClassVar[dict[str, str]] = {"author": "creator", "publisher": "publisher"}
 
     def lom_root(self, payload: Element) -> Element:
         """The <lom> element: the payload itself or, in wrapped profiles, a descendant."""
-        if local_name(payload.tag).lower() == "lom":
-            return payload
-        for element in payload.iter():
-            if isinstance(element.tag, str) and local_name(element.tag).lower() == "lom":
-                return element
+        for element in payload.iter("{*}lom"):
+            return element
         raise CrosswalkError(f"no <lom> element in payload <{local_name(payload.tag)}>")
 
     def to_record(self, payload: Element, context: RecordContext) -> Record:
@@ -113,7 +118,7 @@ class LomCrosswalk(Crosswalk):
         record = context.new_record()
         general = child(lom, "general")
         self.general(record, general)
-        self.lifecycle(record, child(lom, "lifecycle"))
+        self.lifecycle(record, child(lom, "lifeCycle"))
         self.technical(record, child(lom, "technical"))
         for educational in children(lom, "educational"):
             self.educational(record, educational)
@@ -160,7 +165,7 @@ class LomCrosswalk(Crosswalk):
                 agent = vcard_agent(entity)
                 if agent and agent not in record.get(key, []):
                     record.setdefault(key, []).append(agent)
-            date = iso_date(text_of(child(child(contribute, "date"), "datetime")))
+            date = iso_date(text_of(child(child(contribute, "date"), "dateTime")))
             if date:
                 date_key = "datePublished" if role.lower() == "publisher" else "dateCreated"
                 record.setdefault(date_key, date)
@@ -182,11 +187,11 @@ class LomCrosswalk(Crosswalk):
                 value = self.vocabulary_concept(element, scheme_iri)
                 if value and value not in record.get(key, []):
                     record.setdefault(key, []).append(value)
-        for language, text in langstrings(child(educational, "typicalagerange"))[:1]:
+        for language, text in langstrings(child(educational, "typicalAgeRange"))[:1]:
             del language  # schema:typicalAgeRange is a plain text range such as "7-9"
             if clean_line(text):
                 record.setdefault("typicalAgeRange", clean_line(text))
-        duration = child(child(educational, "typicallearningtime"), "duration", "datetime")
+        duration = child(child(educational, "typicalLearningTime"), "duration", "dateTime")
         if duration is not None and clean_line(text_of(duration)):
             record.setdefault("timeRequired", clean_line(text_of(duration)))
 
@@ -197,7 +202,7 @@ class LomCrosswalk(Crosswalk):
         if cost.lower() in ("no", "yes"):
             record["isAccessibleForFree"] = cost.lower() == "no"
         descriptions = langstrings(child(rights, "description"))
-        _, restriction = vocabulary(child(rights, "copyrightandotherrestrictions"))
+        _, restriction = vocabulary(child(rights, "copyrightAndOtherRestrictions"))
         uri = licence_uri(" ".join(text for _, text in descriptions)) or licence_uri(restriction)
         if uri:
             record["license"] = {"id": uri}
@@ -213,7 +218,7 @@ class LomCrosswalk(Crosswalk):
         key = {"discipline": "about", "educational level": "educationalLevel"}.get(purpose.lower())
         if key is None:
             return
-        for taxon_path in children(classification, "taxonpath"):
+        for taxon_path in children(classification, "taxonPath"):
             source = clean_line(" ".join(text for _, text in langstrings(child(taxon_path, "source"))))
             for taxon in children(taxon_path, "taxon"):
                 value = self.taxon_concept(taxon, source)

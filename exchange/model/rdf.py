@@ -24,7 +24,6 @@ _DATE_TYPES = (
     (re.compile(r"^-?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$"), "dateTime"),
 )
 _DURATION = re.compile(r"^-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 TYPE = f"<{RDF_TYPE}>"
 TEXT_PROPERTIES = ("name", "description", "copyrightNotice")
@@ -39,8 +38,21 @@ def iri(value: str) -> str:
     return f"<{value}>"
 
 
+def escape(text: str) -> str:
+    """N-Triples/SPARQL string escaping (chained replace: several times faster than translate)."""
+    if "\\" in text:
+        text = text.replace("\\", "\\\\")
+    if '"' in text:
+        text = text.replace('"', '\\"')
+    if "\n" in text:
+        text = text.replace("\n", "\\n")
+    if "\r" in text:
+        text = text.replace("\r", "\\r")
+    return text
+
+
 def literal(text: str, language: str | None = None, datatype: str | None = None) -> str:
-    quoted = '"' + text.translate(_ESCAPES) + '"'
+    quoted = '"' + escape(text) + '"'
     if language and language != NO_LANGUAGE:
         if not _LANGUAGE.match(language):
             raise RecordInvalid(f"not a language tag: {language!r}")
@@ -57,7 +69,7 @@ def date_literal(value: str) -> str:
     raise RecordInvalid(f"not an ISO 8601 date: {value!r}")
 
 
-def to_ntriples(record: Record, raw_metadata: str | None = None) -> list[str]:
+def to_ntriples(record: Record) -> list[str]:
     """The triples of the record's graph, one N-Triples statement per line.
 
     Nested nodes (agents, unmapped concepts) get IRIs under the record IRI
@@ -111,7 +123,7 @@ def to_ntriples(record: Record, raw_metadata: str | None = None) -> list[str]:
             _concept_lines(lines, s, key, value, f"<{subject_iri}#{key}-{index}>")
 
     for page in record["mainEntityOfPage"]:
-        _provenance_lines(lines, s, page, raw_metadata)
+        _provenance_lines(lines, s, page)
     return lines
 
 
@@ -133,7 +145,7 @@ def _concept_lines(lines: list[str], s: str, key: str, value: dict[str, Any], fa
         lines.append(f"{node} <{HUB}sourceVocabulary> {literal(value['sourceVocabulary'])} .")
 
 
-def _provenance_lines(lines: list[str], s: str, page: dict[str, Any], raw_metadata: str | None) -> None:
+def _provenance_lines(lines: list[str], s: str, page: dict[str, Any]) -> None:
     node = iri(page["id"])
     provider = page["provider"]
     provider_node = iri(provider["id"])
@@ -145,5 +157,3 @@ def _provenance_lines(lines: list[str], s: str, page: dict[str, Any], raw_metada
         lines.append(f"{node} <{SCHEMA}dateModified> {date_literal(page['dateModified'])} .")
     lines.append(f"{node} <{HUB}oaiIdentifier> {literal(page['oaiIdentifier'])} .")
     lines.append(f"{node} <{HUB}metadataFormat> {literal(page['metadataFormat'])} .")
-    if raw_metadata is not None:
-        lines.append(f"{node} <{HUB}rawMetadata> {literal(raw_metadata)} .")
