@@ -121,7 +121,9 @@ def clean_line(text: str | None) -> str:
     """One-line text (titles, names, keywords, URLs): control characters out, whitespace collapsed."""
     if not text:
         return ""
-    return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
+    line = " ".join(text.split())
+    # isprintable() is a fast C test; only lines that fail it can hold control characters.
+    return line if line.isprintable() else " ".join(_CONTROL.sub("", line).split())
 
 
 def clean_block(text: str | None) -> str:
