@@ -26,6 +26,7 @@ from exchange.state import Quarantined, RawRecord, Source, now
 from exchange.store import GraphWrite
 from harvesters import xml
 from harvesters.oaipmh import HarvestError, OaiClient, OaiRecord, Page
+from harvesters.prefetch import prefetched
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,8 @@ def harvest(
         # (its responseDate), so records changed during the run are fetched again.
         next_from = identify.response_date or started_at
         seen: set[str] = set()
-        for page in client.list_records(prefix, set_spec=source.set_spec, from_=summary.from_date):
+        pages = client.list_records(prefix, set_spec=source.set_spec, from_=summary.from_date)
+        for page in prefetched(pages):
             if page.number == 1 and page.response_date:
                 next_from = page.response_date
             summary.pages += 1
