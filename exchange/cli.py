@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from exchange import __version__
 from exchange.config import ConfigError, Settings
@@ -19,6 +20,10 @@ from exchange.hub import Hub
 from exchange.model import record_iri
 from exchange.state import StateError
 from exchange.store import StoreError
+
+if TYPE_CHECKING:  # the pipeline is imported lazily: `eduhub --help` should not load lxml and httpx
+    from exchange.pipeline import RunSummary
+    from harvesters.oaipmh import Page
 
 EPILOG = "Docs: README.md. Exit status: 0 success, 1 a source or query failed, 2 usage error."
 
@@ -212,7 +217,7 @@ def cmd_harvest(args: argparse.Namespace) -> int:
     return 0 if all(s.status == "ok" for s in summaries) else 1
 
 
-def _print_progress(summary, page) -> None:  # type: ignore[no-untyped-def]
+def _print_progress(summary: RunSummary, page: Page) -> None:
     total = f" of {page.complete_list_size}" if page.complete_list_size else ""
     print(
         f"[{summary.source}] page {page.number}: {summary.records}{total} records "
@@ -222,7 +227,7 @@ def _print_progress(summary, page) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def print_summaries(summaries) -> None:  # type: ignore[no-untyped-def]
+def print_summaries(summaries: Sequence[RunSummary]) -> None:
     header = ("source", "status", "mode", "prefix", "added", "updated", "deleted", "quarantined", "pages", "seconds")
     rows = [header] + [
         (
