@@ -150,6 +150,7 @@ def settings_of(args: argparse.Namespace, default_data: str | None = None) -> Se
 def cmd_sources_add(args: argparse.Namespace) -> int:
     with Hub.open(settings_of(args)) as hub:
         source = hub.state.add_source(args.name, args.base_url, args.metadata_prefix, args.set_spec)
+        hub.publish_sources()
     print(f"added source {source.name} ({source.base_url}); harvest it with: eduhub harvest {source.name}")
     return 0
 
@@ -183,6 +184,7 @@ def cmd_sources_remove(args: argparse.Namespace) -> int:
         graphs = hub.store.graphs(record_iri(hub.settings.base, args.name, ""))
         hub.store.write_page([], graphs)
         hub.state.remove_source(args.name)
+        hub.publish_sources()
     print(f"removed source {args.name} and its {len(graphs)} records")
     return 0
 

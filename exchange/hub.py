@@ -6,8 +6,12 @@ import hashlib
 from dataclasses import dataclass
 
 from exchange.config import ConfigError, Settings
+from exchange.crosswalks.base import web_url
+from exchange.model import source_iri
+from exchange.model.rdf import literal
+from exchange.namespaces import RDF_TYPE, SCHEMA
 from exchange.state import HubState
-from exchange.store import Store, open_store
+from exchange.store import GraphWrite, Store, open_store
 from exchange.vocabularies import schemes
 
 
@@ -41,6 +45,25 @@ class Hub:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+    @property
+    def sources_graph(self) -> str:
+        """The graph describing the registered sources (record graphs link to these nodes)."""
+        return f"{self.settings.base}/sources"
+
+    def publish_sources(self) -> None:
+        """Write the source registry into the store: each source a ``schema:Service`` with its
+        name and OAI-PMH base URL. Called whenever the registry or a harvest changes it."""
+        lines = []
+        for source in self.state.sources():
+            node = f"<{source_iri(self.settings.base, source.name)}>"
+            lines.append(f"{node} <{RDF_TYPE}> <{SCHEMA}Service> .")
+            lines.append(f"{node} <{SCHEMA}name> {literal(source.name)} .")
+            if web_url(source.base_url):
+                lines.append(f"{node} <{SCHEMA}url> <{source.base_url}> .")
+        self.store.write_page(
+            [GraphWrite(self.sources_graph, lines)] if lines else [], [] if lines else [self.sources_graph]
+        )
 
     def load_vocabularies(self) -> list[str]:
         """Load each shipped concept scheme into the graph named by its IRI, when it changed."""

@@ -114,6 +114,7 @@ def harvest(
             earliest_datestamp=identify.earliest_datestamp,
             deleted_record=identify.deleted_record,
         )
+        hub.publish_sources()
         prefix = choose_prefix(source, client)
         incremental = not full and source.next_from is not None and source.harvest_prefix == prefix
         summary.mode = "incremental" if incremental else "full"

@@ -226,3 +226,19 @@ def test_negotiation_defaults_and_parameter_precedence() -> None:
     assert negotiate("text/csv", "xml").results_format == "application/sparql-results+xml"
     assert negotiate("application/json", None).results_format == "application/sparql-results+json"
     assert negotiate("text/plain", None).graph_format == "application/n-triples"
+
+
+def test_shared_nodes_are_described_once_so_union_queries_do_not_repeat_rows(served: str) -> None:
+    query = (
+        "PREFIX schema: <http://schema.org/> SELECT ?r ?source WHERE { ?r a schema:LearningResource ; "
+        "schema:mainEntityOfPage/schema:provider/schema:name ?source }"
+    )
+    rows = httpx.get(f"{served}/sparql", params={"query": query}).json()["results"]["bindings"]
+    assert len(rows) == RECORDS  # no DISTINCT needed: one row per record
+    assert {row["source"]["value"] for row in rows} == {"tudelft"}
+    service = (
+        "SELECT ?url WHERE { GRAPH <http://hub.test/sources> "
+        "{ ?s a <http://schema.org/Service> ; <http://schema.org/url> ?url } }"
+    )
+    [row] = httpx.get(f"{served}/sparql", params={"query": service}).json()["results"]["bindings"]
+    assert row["url"]["value"].endswith("/tudelft/oai")

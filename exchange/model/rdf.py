@@ -147,12 +147,13 @@ def _concept_lines(lines: list[str], s: str, key: str, value: dict[str, Any], fa
 
 def _provenance_lines(lines: list[str], s: str, page: dict[str, Any]) -> None:
     node = iri(page["id"])
-    provider = page["provider"]
-    provider_node = iri(provider["id"])
+    # Only the link: the source's own description lives once, in the sources graph
+    # (exchange.hub.Hub.publish_sources); repeated in every record graph, it would repeat
+    # in the union default graph too.
+    provider_node = iri(page["provider"]["id"])
     lines.append(f"{s} <{SCHEMA}mainEntityOfPage> {node} .")
     lines.append(f"{node} {TYPE} <{SCHEMA}WebContent> .")
     lines.append(f"{node} <{SCHEMA}provider> {provider_node} .")
-    lines.append(f"{provider_node} <{SCHEMA}name> {literal(provider['name'])} .")
     if "dateModified" in page:
         lines.append(f"{node} <{SCHEMA}dateModified> {date_literal(page['dateModified'])} .")
     lines.append(f"{node} <{HUB}oaiIdentifier> {literal(page['oaiIdentifier'])} .")
