@@ -11,7 +11,7 @@ import re
 from lxml import etree
 
 
-def hardened_parser(recover: bool = False) -> etree.XMLParser:
+def hardened_parser() -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -20,7 +20,6 @@ def hardened_parser(recover: bool = False) -> etree.XMLParser:
         huge_tree=False,
         remove_comments=True,
         remove_pis=True,
-        recover=recover,
     )
 
 
