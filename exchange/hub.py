@@ -61,9 +61,8 @@ class Hub:
             lines.append(f"{node} <{SCHEMA}name> {literal(source.name)} .")
             if web_url(source.base_url):
                 lines.append(f"{node} <{SCHEMA}url> <{source.base_url}> .")
-        self.store.write_page(
-            [GraphWrite(self.sources_graph, lines)] if lines else [], [] if lines else [self.sources_graph]
-        )
+        # A put with no lines just drops the graph (the last source was removed).
+        self.store.write_page([GraphWrite(self.sources_graph, lines)])
 
     def load_vocabularies(self) -> list[str]:
         """Load each shipped concept scheme into the graph named by its IRI, when it changed."""

@@ -289,9 +289,17 @@ def _write_one_by_one(
             existing |= hub.store.write_page([write])
             written.append(write)
         except (SyntaxError, ValueError, OSError) as error:
-            identifier = outcome.identifiers[write.graph]
+            raw = outcome.raws[write.graph]
             outcome.quarantined.append(
-                Quarantined(source.name, identifier, None, None, "store", f"store refused the record: {error}", None)
+                Quarantined(
+                    source.name,
+                    raw.oai_identifier,
+                    raw.datestamp,
+                    raw.metadata_prefix,
+                    "store",
+                    f"store refused the record: {error}",
+                    raw.xml,
+                )
             )
     return written, existing
 

@@ -182,9 +182,9 @@ class HubState:
     def remove_source(self, name: str) -> None:
         self.source(name)  # raises if unknown
         with self.transaction():
-            for table in ("sources", "quarantine", "raw_records"):
-                column = "name" if table == "sources" else "source"
-                self.db.execute(f"DELETE FROM {table} WHERE {column} = ?", (name,))
+            self.db.execute("DELETE FROM sources WHERE name = ?", (name,))
+            self.db.execute("DELETE FROM quarantine WHERE source = ?", (name,))
+            self.db.execute("DELETE FROM raw_records WHERE source = ?", (name,))
 
     # ------------------------------------------------------------------ runs
 

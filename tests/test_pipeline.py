@@ -26,6 +26,7 @@ def test_a_record_the_store_refuses_is_quarantined_and_the_page_still_stored(hub
     assert hub.store.existing_graphs([good, bad]) == {good}
     [item] = hub.state.quarantined("s")
     assert (item.oai_identifier, item.stage) == ("bad", "store")
+    assert item.raw == "<dc>bad</dc>"  # kept for inspection and the next run's retry
     assert "store refused" in item.reason
     assert hub.state.raw("s", "good").xml == "<dc>good</dc>"  # the stored record's payload is archived
     assert hub.state.raw("s", "bad") is None

@@ -62,3 +62,11 @@ def test_unknown_backend_kind_fails_loudly(tmp_path: Path) -> None:
     store = open_store(f"oxigraph:{tmp_path / 'named'}")
     assert (tmp_path / "named").is_dir()
     store.close()
+
+
+def test_a_put_without_lines_drops_the_graph(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
+    store.write_page([GraphWrite(G1, [line(G1, "x")])])
+    assert store.write_page([GraphWrite(G1, [])]) == {G1}
+    assert names(store) == {}
+    assert store.write_page([GraphWrite(G1, [])]) == set()  # nothing to drop, nothing sent
