@@ -6,10 +6,10 @@ import hashlib
 from dataclasses import dataclass
 
 from exchange.config import ConfigError, Settings
-from exchange.crosswalks.base import web_url
 from exchange.model import source_iri
 from exchange.model.rdf import literal
 from exchange.namespaces import RDF_TYPE, SCHEMA
+from exchange.normalize import web_url
 from exchange.state import HubState
 from exchange.store import GraphWrite, Store, open_store
 from exchange.vocabularies import schemes

@@ -19,9 +19,9 @@ from lxml import etree
 
 from exchange import crosswalks
 from exchange.crosswalks import CrosswalkError, RecordContext
-from exchange.crosswalks.base import iso_date
 from exchange.hub import Hub
 from exchange.model import RecordInvalid, record_iri, to_ntriples, validate
+from exchange.normalize import iso_date
 from exchange.state import Quarantined, RawRecord, Source, now
 from exchange.store import GraphWrite
 from harvesters import xml

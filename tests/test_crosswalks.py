@@ -9,8 +9,9 @@ from lxml import etree
 
 from exchange import crosswalks
 from exchange.crosswalks import CrosswalkError, RecordContext
-from exchange.crosswalks.base import UnknownCrosswalk, iso_date, language_tag, licence_uri, vcard_agent
+from exchange.crosswalks.base import UnknownCrosswalk
 from exchange.model import validate
+from exchange.normalize import iso_date, language_tag, licence_uri, vcard_agent
 from harvesters.oaipmh import parse_page
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -218,7 +219,7 @@ def test_vcards_from_the_wild() -> None:
 
 @pytest.mark.parametrize("url", ["http://exa%zzmple.org/", "http://[::1/x", "http://a/b#c#d", "ftp://a/b", "a b"])
 def test_invalid_urls_are_not_used_as_nodes(url: str) -> None:
-    from exchange.crosswalks.base import web_url
+    from exchange.normalize import web_url
 
     assert web_url(url) is None
 

@@ -20,19 +20,21 @@ from exchange.crosswalks.base import (
     Crosswalk,
     CrosswalkError,
     RecordContext,
+    local_name,
+    register,
+)
+from exchange.model import Record, add_text, concept
+from exchange.model.record import add_listed_text, join_text
+from exchange.namespaces import LOM
+from exchange.normalize import (
     clean_block,
     clean_line,
     iso_date,
     language_tag,
     licence_uri,
-    local_name,
-    register,
     vcard_agent,
     web_url,
 )
-from exchange.model import Record, add_text, concept
-from exchange.model.record import add_listed_text, join_text
-from exchange.namespaces import LOM
 from exchange.vocabularies import scheme
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

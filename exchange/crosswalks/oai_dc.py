@@ -11,19 +11,21 @@ from exchange.crosswalks.base import (
     Crosswalk,
     CrosswalkError,
     RecordContext,
+    register,
+)
+from exchange.crosswalks.lom import XML_LANG
+from exchange.model import Record, add_text, concept
+from exchange.model.record import add_listed_text
+from exchange.namespaces import DC, OAI_DC
+from exchange.normalize import (
     clean_block,
     clean_line,
     iso_date,
     language_tag,
     licence_uri,
     looks_like_organization,
-    register,
     web_url,
 )
-from exchange.crosswalks.lom import XML_LANG
-from exchange.model import Record, add_text, concept
-from exchange.model.record import add_listed_text
-from exchange.namespaces import DC, OAI_DC
 
 _MIME = re.compile(r"^[a-z]+/[a-z0-9.+-]+$", re.IGNORECASE)
 
