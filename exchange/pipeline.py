@@ -230,13 +230,10 @@ def _process(hub: Hub, source: Source, prefix: str, records: Iterable[OaiRecord]
 def _to_lines(hub: Hub, source: Source, prefix: str, record: OaiRecord) -> list[str]:
     payload = record.payload
     assert payload is not None and record.identifier is not None
-    namespace = etree.QName(payload).namespace or ""
     try:
-        crosswalk = crosswalks.for_namespace(namespace)
-    except LookupError:
-        crosswalk = crosswalks.for_prefix(prefix)
-        if crosswalk is None:
-            raise CrosswalkError(f"no crosswalk reads payload <{payload.tag}> (prefix {prefix!r})") from None
+        crosswalk = crosswalks.for_payload(payload, prefix)
+    except LookupError as error:
+        raise CrosswalkError(str(error)) from None
     context = RecordContext(
         base=hub.settings.base,
         source=source.name,

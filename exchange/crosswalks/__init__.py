@@ -9,8 +9,10 @@ an unknown name fails loudly with the list of known ones.
 from exchange.crosswalks.base import (
     Crosswalk,
     CrosswalkError,
+    Payload,
     RecordContext,
     for_namespace,
+    for_payload,
     for_prefix,
     get,
     known,
@@ -23,8 +25,10 @@ from exchange.crosswalks import imsmd, lom, oai_dc  # noqa: F401  isort: skip
 __all__ = [
     "Crosswalk",
     "CrosswalkError",
+    "Payload",
     "RecordContext",
     "for_namespace",
+    "for_payload",
     "for_prefix",
     "get",
     "known",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from lxml import etree
 
@@ -47,8 +47,17 @@ class RecordContext:
         return {"id": self.record_iri, "type": ["LearningResource"], "mainEntityOfPage": [page]}
 
 
+#: What a crosswalk reads: an XML element (LOM, DC, DataCite) or a parsed JSON object (LRMI, AMB).
+Payload = Any
+
+
 class Crosswalk:
-    """Base class: subclasses set the class attributes and implement :meth:`to_record`."""
+    """Base class: subclasses set the class attributes and implement :meth:`to_record`.
+
+    A national profile subclasses the crosswalk of its base format and overrides
+    :meth:`claims` to recognise its own records; :func:`for_payload` asks the most
+    specific crosswalk first.
+    """
 
     #: short name, used in configuration and messages
     name: ClassVar[str]
@@ -58,8 +67,16 @@ class Crosswalk:
     prefixes: ClassVar[tuple[str, ...]]
     #: how much a record in this format usually says; the harvester prefers higher
     richness: ClassVar[int] = 0
+    #: True for crosswalks that read parsed JSON (dict) payloads instead of XML elements
+    reads_json: ClassVar[bool] = False
+    #: source paths a crosswalk leaves out on purpose → why (coverage report, :mod:`exchange.crosswalks.trace`)
+    dropped: ClassVar[dict[str, str]] = {}
 
-    def to_record(self, payload: etree._Element, context: RecordContext) -> Record:
+    def claims(self, payload: Payload) -> bool:
+        """Whether this crosswalk is the right reader for ``payload`` among those of its namespace."""
+        return True
+
+    def to_record(self, payload: Payload, context: RecordContext) -> Record:
         raise NotImplementedError
 
 
@@ -91,6 +108,28 @@ def for_namespace(namespace: str) -> Crosswalk:
         if namespace in crosswalk.namespaces:
             return crosswalk
     raise UnknownCrosswalk(f"no crosswalk reads payloads in namespace {namespace!r}")
+
+
+def for_payload(payload: Payload, prefix: str = "") -> Crosswalk:
+    """The crosswalk for one record: by the payload's namespace (or JSON), the most specific profile
+    that claims it first; the metadataPrefix only when the namespace names none."""
+    if isinstance(payload, dict):
+        candidates = [c for c in _BY_NAME.values() if c.reads_json]
+    else:
+        namespace = etree.QName(payload).namespace or ""
+        candidates = [c for c in _BY_NAME.values() if namespace in c.namespaces]
+    # Subclasses (national profiles) before the crosswalk they extend.
+    candidates.sort(key=lambda c: (-len(type(c).__mro__), c.name))
+    for crosswalk in candidates:
+        if crosswalk.claims(payload):
+            return crosswalk
+    by_prefix = for_prefix(prefix) if prefix else None
+    if by_prefix is not None and by_prefix.reads_json == isinstance(payload, dict):
+        return by_prefix
+    what = "JSON payload" if isinstance(payload, dict) else f"payload <{payload.tag}>"
+    raise UnknownCrosswalk(
+        f"no crosswalk reads {what} (metadataPrefix {prefix!r}); known: {', '.join(sorted(_BY_NAME))}"
+    )
 
 
 def for_prefix(prefix: str) -> Crosswalk | None:

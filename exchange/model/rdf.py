@@ -26,8 +26,21 @@ _DATE_TYPES = (
 _DURATION = re.compile(r"^-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
 
 TYPE = f"<{RDF_TYPE}>"
-TEXT_PROPERTIES = ("name", "description", "copyrightNotice")
-CONCEPT_PROPERTIES = ("learningResourceType", "educationalLevel", "about", "audience", "interactivityType")
+TEXT_PROPERTIES = ("name", "description", "copyrightNotice", "accessibilitySummary")
+CONCEPT_PROPERTIES = (
+    "learningResourceType",
+    "educationalLevel",
+    "about",
+    "audience",
+    "interactivityType",
+    "educationalUse",
+    "conditionsOfAccess",
+    "accessMode",
+    "accessibilityFeature",
+    "accessibilityHazard",
+    "accessibilityControl",
+    "accessibilityAPI",
+)
 AGENT_PROPERTIES = ("creator", "contributor", "publisher")
 DATE_PROPERTIES = ("dateCreated", "datePublished", "dateModified")
 
