@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from exchange import __version__
@@ -46,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("eduhub: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        sys.stderr.close()
+        return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -119,6 +123,23 @@ def build_parser() -> argparse.ArgumentParser:
         "for CONSTRUCT/DESCRIBE (default turtle)",
     )
     query.set_defaults(run=cmd_query)
+
+    report = commands.add_parser(
+        "crosswalk-report",
+        help="show what the crosswalks map, keep or drop, per source element",
+        description="Runs the crosswalks over FILE (an OAI-PMH or SRU response, one XML metadata record, "
+        "or a JSON-LD file or dump) or over the payloads archived for a harvested source, and counts for "
+        "each source element/path how many values were mapped to the model, kept unmapped (a literal "
+        "or a concept with no mapping onto the shared scheme), or dropped, with the reason and examples. "
+        "Exit status 1 if any value was dropped without a reason.",
+        parents=[common],
+    )
+    what = report.add_mutually_exclusive_group(required=True)
+    what.add_argument("file", nargs="?", type=Path, help="file to read")
+    what.add_argument("--source", help="a registered source: its archived payloads")
+    report.add_argument("--crosswalk", help="use this crosswalk instead of choosing one per record")
+    report.add_argument("--json", action="store_true", help="print JSON")
+    report.set_defaults(run=cmd_crosswalk_report)
 
     serve = commands.add_parser("serve", help="serve the hub over HTTP (SPARQL at /sparql)", parents=[common])
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
@@ -275,6 +296,34 @@ def cmd_raw(args: argparse.Namespace) -> int:
         return 1
     print(found.xml)
     return 0
+
+
+# ---------------------------------------------------------------------- crosswalk report
+
+
+def cmd_crosswalk_report(args: argparse.Namespace) -> int:
+    from exchange import coverage
+
+    try:
+        if args.file is not None:
+            if not args.file.is_file():
+                print(f"eduhub crosswalk-report: no such file: {args.file}", file=sys.stderr)
+                return 2
+            title = str(args.file)
+            report = coverage.build(coverage.items_from_file(args.file), args.crosswalk)
+        else:
+            title = f"source {args.source}"
+            with Hub.open(settings_of(args), read_only=True) as hub:
+                hub.state.source(args.source)
+                report = coverage.build(coverage.items_from_source(hub.state, args.source), args.crosswalk)
+    except LookupError as error:  # unknown crosswalk name
+        print(f"eduhub crosswalk-report: {error}", file=sys.stderr)
+        return 2
+    except (ValueError, OSError) as error:  # unreadable or malformed input
+        print(f"eduhub crosswalk-report: cannot read {args.file or args.source}: {error}", file=sys.stderr)
+        return 1
+    print(coverage.render_json(report, title) if args.json else coverage.render_text(report, title))
+    return 1 if report.unexplained() else 0
 
 
 # ---------------------------------------------------------------------- query and serve

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 
 from exchange.config import ConfigError, Settings
@@ -12,7 +13,11 @@ from exchange.namespaces import RDF_TYPE, SCHEMA
 from exchange.normalize import web_url
 from exchange.state import HubState
 from exchange.store import GraphWrite, Store, open_store
-from exchange.vocabularies import schemes
+from exchange.vocabularies import Index
+from exchange.vocabularies import index as vocabulary_index
+
+#: State setting holding {graph IRI: sha256 of the file} of the vocabulary graphs in the store.
+VOCABULARY_GRAPHS_SETTING = "vocabulary-graphs"
 
 
 @dataclass
@@ -64,18 +69,29 @@ class Hub:
         # A put with no lines just drops the graph (the last source was removed).
         self.store.write_page([GraphWrite(self.sources_graph, lines)])
 
-    def load_vocabularies(self) -> list[str]:
-        """Load each shipped concept scheme into the graph named by its IRI, when it changed."""
-        loaded = []
-        for iri, scheme in schemes().items():
-            digest = hashlib.sha256(scheme.path.read_bytes()).hexdigest()
-            key = f"vocabulary:{iri}"
-            if self.state.setting(key) == digest and self.store.has_graph(iri):
-                continue
-            self.store.replace_graph_from_file(iri, scheme.path, "text/turtle")
-            self.state.set_setting(key, digest)
-            loaded.append(iri)
-        return loaded
+    def load_vocabularies(self, vocabularies: Index | None = None) -> list[str]:
+        """Load each vocabulary file into its named graph (see :class:`VocabularyFile`) when the file
+        changed, and drop the graphs of files that are gone. Returns the graphs (re)loaded.
+
+        The digests of what was loaded are kept in one state setting, so a removed or renamed
+        file is noticed: its graph is not in the current index but is in that setting. Graphs
+        about to be written are recorded first (without digest), so a crash in between leaves
+        them to be reloaded or dropped next time, never orphaned."""
+        files = (vocabularies or vocabulary_index()).files
+        loaded: dict[str, str] = json.loads(self.state.setting(VOCABULARY_GRAPHS_SETTING) or "{}")
+        current = {file.graph: hashlib.sha256(file.path.read_bytes()).hexdigest() for file in files}
+        stale = [f for f in files if loaded.get(f.graph) != current[f.graph] or not self.store.has_graph(f.graph)]
+        gone = sorted(set(loaded) - set(current))
+        if not stale and not gone:
+            return []
+        pending = {**loaded, **{file.graph: "" for file in stale}}
+        self.state.set_setting(VOCABULARY_GRAPHS_SETTING, json.dumps(pending, sort_keys=True))
+        for file in stale:
+            self.store.replace_graph_from_file(file.graph, file.path, "text/turtle")
+        if gone:
+            self.store.write_page([], deletes=gone)
+        self.state.set_setting(VOCABULARY_GRAPHS_SETTING, json.dumps(current, sort_keys=True))
+        return [file.graph for file in stale]
 
 
 def _fix_base(state: HubState, settings: Settings) -> str:

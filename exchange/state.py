@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import zlib
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -271,6 +272,13 @@ class HubState:
             return None
         xml = zlib.decompress(row["payload"]).decode()
         return RawRecord(row["source"], row["oai_identifier"], row["datestamp"], row["metadata_prefix"], xml)
+
+    def raw_records(self, source: str) -> Iterator[RawRecord]:
+        """Every stored payload of a source, in identifier order (for re-crosswalking and reports)."""
+        rows = self.db.execute("SELECT * FROM raw_records WHERE source = ? ORDER BY oai_identifier", (source,))
+        for row in rows:  # streamed: a large source is not loaded at once
+            xml = zlib.decompress(row["payload"]).decode()
+            yield RawRecord(row["source"], row["oai_identifier"], row["datestamp"], row["metadata_prefix"], xml)
 
     # ------------------------------------------------------------------ helpers
 

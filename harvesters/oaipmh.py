@@ -135,6 +135,9 @@ class OaiClient:
             raise HarvestError(f"{self.base_url} answered HTTP {status}: {snippet or '(empty body)'}") from None
         except httpx2.HTTPError as error:
             raise HarvestError(f"cannot reach {self.base_url}: {type(error).__name__}: {error}") from None
+        except AttributeError:
+            # oaipmh-scythe's <error> check dereferences a missing tree when a 200 body is not XML.
+            raise HarvestError(f"{self.base_url} answered {query.get('verb')} with a body that is not XML") from None
         return response.http_response.content
 
     def _document(self, query: dict[str, str]) -> etree._Element:

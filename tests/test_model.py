@@ -70,7 +70,7 @@ def test_triples_parse_and_keep_text_exactly() -> None:
 
 
 def test_exactly_one_learning_resource_per_record_graph() -> None:
-    record = lom_file("lomes_rea_asi_soy_yo.xml")
+    record = lom_file("lomes_exelearning_rea_andalucia_asi_soy_yo.xml")
     triples = list(ox.parse("\n".join(to_ntriples(record)).encode(), format=ox.RdfFormat.N_TRIPLES))
     typed = [t.subject.value for t in triples if t.object.value == "http://schema.org/LearningResource"]
     assert typed == [record["id"]]
@@ -96,7 +96,14 @@ def _amb_validator() -> jsonschema.Draft7Validator:
 
 
 def _real_records() -> list[dict]:
-    records = [lom_file(name) for name in ("lomes_estepona.xml", "lomes_rea_asi_soy_yo.xml", "scolomfr_verdun.xml")]
+    records = [
+        lom_file(name)
+        for name in (
+            "lomes_exelearning_sustainable_estepona_imslrm.xml",
+            "lomes_exelearning_rea_andalucia_asi_soy_yo.xml",
+            "scolomfr_v3.2_reference_manual_example_verdun.xml",
+        )
+    ]
     for page in (
         "edurep/page1.xml",
         "edurep/page2_final.xml",

@@ -20,7 +20,19 @@ from exchange.crosswalks.base import (
 )
 
 # Importing the modules registers their crosswalks.
-from exchange.crosswalks import imsmd, lom, oai_dc  # noqa: F401  isort: skip
+from exchange.crosswalks import (  # noqa: F401  isort: skip
+    datacite,
+    dcterms,
+    hs_oer_lom,
+    imsmd,
+    lom,
+    lom_es,
+    lomfr,
+    lrmi,
+    nl_lom,
+    normetic,
+    oai_dc,
+)
 
 __all__ = [
     "Crosswalk",

@@ -124,7 +124,8 @@ def for_payload(payload: Payload, prefix: str = "") -> Crosswalk:
         if crosswalk.claims(payload):
             return crosswalk
     by_prefix = for_prefix(prefix) if prefix else None
-    if by_prefix is not None and by_prefix.reads_json == isinstance(payload, dict):
+    # A JSON-reading crosswalk also takes an XML element whose text is the JSON (an OAI-PMH payload).
+    if by_prefix is not None and (by_prefix.reads_json or not isinstance(payload, dict)):
         return by_prefix
     what = "JSON payload" if isinstance(payload, dict) else f"payload <{payload.tag}>"
     raise UnknownCrosswalk(

@@ -79,8 +79,9 @@ def to_amb(record: Record) -> dict[str, Any]:
     if "isAccessibleForFree" in record:
         amb["isAccessibleForFree"] = record["isAccessibleForFree"]
     for key, rule in _SCHEME_RULES.items():
-        concepts = [_concept(c) for c in record.get(key, ()) if "id" in c]
-        if any(rule.match(c["id"]) for c in concepts):
+        # AMB's schema admits only concepts of its schemes here; the others stay in the hub's RDF.
+        concepts = [_concept(c) for c in record.get(key, ()) if "id" in c and rule.match(c["id"])]
+        if concepts:
             amb[key] = concepts
     if "url" in record:
         amb["url"] = record["url"]
