@@ -839,3 +839,33 @@ def _email(values: list[tuple[str, str]]) -> str | None:
         if _EMAIL.fullmatch(address):
             addresses.append((0 if "PREF" in parameters.upper() else 1, len(addresses), address))
     return min(addresses)[2] if addresses else None
+
+
+_PLACEHOLDERS = frozenset(
+    {
+        "",
+        "-",
+        "--",
+        "?",
+        "n/a",
+        "na",
+        "none",
+        "null",
+        "unknown",
+        "default",
+        "not applicable",
+        "non applicable",
+        "non disponible",
+        "inconnu",
+        "unbekannt",
+        "keine angabe",
+        "onbekend",
+        "desconocido",
+        "no disponible",
+    }
+)
+
+
+def is_placeholder(text: str | None) -> bool:
+    """Text that fills a field without saying anything ("n/a", "Non disponible", "unbekannt")."""
+    return clean_line(text).strip(" .").casefold() in _PLACEHOLDERS

@@ -29,7 +29,7 @@ def eduhub(*args: str, data: Path, check: bool = True, stdin: str | None = None)
 
 def test_help_documents_every_command(tmp_path: Path) -> None:
     out = eduhub("--help", data=tmp_path).stdout
-    for command in ("sources", "harvest", "quarantine", "raw", "query", "serve", "demo"):
+    for command in ("sources", "harvest", "quarantine", "raw", "crosswalk-report", "query", "serve", "demo"):
         assert command in out
     assert "--metadata-prefix" in eduhub("sources", "add", "--help", data=tmp_path).stdout
     harvest_help = eduhub("harvest", "--help", data=tmp_path).stdout

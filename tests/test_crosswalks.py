@@ -104,6 +104,7 @@ def test_scolomfr_prefixed_elements_and_concept_iris_as_values() -> None:
     # ScoLOMFR writes roles as concept IRIs (…/concept/author): read as the LOMv1.0 token
     assert {"type": "Person", "name": "Nadine", "email": "nadine.bouette@ac-clermont.fr"} in record["creator"]
     assert record["encodingFormat"] == ["application/octet-stream"]  # from a purl.org/NET/mediatypes IRI
+    assert record["version"] == "version 3 du document"  # lifeCycle/version → schema:version
     levels = [c["id"] for c in record["educationalLevel"]]
     assert KIM_LEVEL + "level_2" in levels  # collège → ISCED 2 through the ScoLOMFR mapping
     assert record["url"].endswith("verdun_recit_fiche_presentation.pdf")

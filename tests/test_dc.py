@@ -255,6 +255,7 @@ def test_datacite_real_zenodo_record() -> None:
     record = only(DC / "invenio-zenodo_getrecord_datacite.xml")
     assert record["mainEntityOfPage"][0]["metadataFormat"] == "datacite"
     assert record["name"] == {"@none": "Research Data Management Organiser (RDMO)"}
+    assert record["version"] == "2.1.0"  # schema:version
     assert len(record["creator"]) == 9
     assert record["creator"][0] == {"type": "Person", "name": "Klar, Jochen", "id": ORCID + "0000-0002-5883-4273"}
     assert record["creator"][1]["id"] == ORCID + "0000-0002-5282-703X"  # check digit X

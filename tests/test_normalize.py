@@ -16,6 +16,7 @@ from exchange.languages import ISO639_1, LANGUAGE_NAMES
 from exchange.normalize import (
     clean_block,
     clean_line,
+    is_placeholder,
     iso_date,
     language_tag,
     licence_uri,
@@ -637,3 +638,18 @@ def test_clean_block(raw: str | None, expected: str) -> None:
 )
 def test_web_url(raw: str | None, expected: str | None) -> None:
     assert web_url(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Non disponible", True),  # normetic_v1.2_eureka_portfolio.xml lifeCycle/version
+        ("non applicable", True),  # normetic_v1.2_eureka_bigbluebutton.xml (version)
+        (" N/A. ", True),
+        ("1.0", False),
+        ("mars 2011", False),
+        (None, True),
+    ],
+)
+def test_placeholders(text: str | None, expected: bool) -> None:
+    assert is_placeholder(text) is expected

@@ -72,7 +72,7 @@ CONCEPT_FIELDS = ("learningResourceType", "audience", "interactivityType", "educ
 IN_STRICT_LOM = {
     "id",  # 3.1 metaMetadata/identifier (the reader takes the record IRI from the harvest context)
     *("name", "description", "keywords", "inLanguage", "identifier"),  # 1 general
-    *("creator", "contributor", "publisher", "dateCreated", "datePublished"),  # 2.3 contribute
+    *("version", "creator", "contributor", "publisher", "dateCreated", "datePublished"),  # 2.1, 2.3 life cycle
     *("url", "encodingFormat"),  # 4 technical
     *("typicalAgeRange", "timeRequired", *CONCEPT_FIELDS),  # 5 educational, 9 classification
     *("license", "copyrightNotice", "isAccessibleForFree"),  # 6 rights

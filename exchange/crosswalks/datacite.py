@@ -66,7 +66,6 @@ _AGENT_IRIS: dict[str, tuple[re.Pattern[str], str]] = {
 _NO_FIELD = "not in the hub model (schema.org/AMB has no property for it)"
 _RESOURCE_DROPPED = {
     "sizes": _NO_FIELD + ": sizes",
-    "version": _NO_FIELD + ": version",
     "relatedIdentifiers": "relations to other resources are not in the hub record",
     "relatedItems": "relations to other resources are not in the hub record",
     "fundingReferences": _NO_FIELD + ": funding",
@@ -175,6 +174,10 @@ class DataCiteCrosswalk(Crosswalk):
         for element in draft.grandchildren(resource, "formats", "format"):
             add_format(draft.record, element, element.text or "")
             trace.mark(element)
+        version = draft.child(resource, "version")
+        if version is not None and clean_line(version.text):
+            draft.record["version"] = clean_line(version.text)
+            trace.mark(version)
         url = draft.landing_page or draft.doi_url
         if url:
             draft.record["url"] = url

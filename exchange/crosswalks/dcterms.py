@@ -24,6 +24,7 @@ from exchange.crosswalks.concepts import add_concepts, controlled_value
 from exchange.crosswalks.lom import XML_LANG
 from exchange.crosswalks.oai_dc import (
     DC_DROPPED,
+    DC_ELEMENTS,
     Draft,
     DublinCoreCrosswalk,
     Element,
@@ -151,20 +152,7 @@ class QualifiedDcCrosswalk(DublinCoreCrosswalk):
     dropped: ClassVar[dict[str, str]] = dropped_paths(ROOTS, DCTERMS_DROPPED)
 
     HANDLERS: ClassVar[dict[tuple[str, str], str]] = {
-        **_dc_and_dcterms(
-            "title",
-            "description",
-            "subject",
-            "creator",
-            "contributor",
-            "publisher",
-            "date",
-            "type",
-            "format",
-            "identifier",
-            "language",
-            "rights",
-        ),
+        **_dc_and_dcterms(*DC_ELEMENTS),
         (DCTERMS, "abstract"): "dc_description",
         (DCTERMS, "tableOfContents"): "dc_description",
         (DCTERMS, "created"): "dcterms_created",

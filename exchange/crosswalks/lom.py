@@ -34,6 +34,7 @@ from exchange.namespaces import LOM
 from exchange.normalize import (
     clean_block,
     clean_line,
+    is_placeholder,
     iso_date,
     language_tag,
     licence_uri,
@@ -171,7 +172,6 @@ class LomCrosswalk(Crosswalk):
         "lom/general/structure": _NOT_IN_MODEL + ": LOM structure of a packaged resource",
         "lom/general/aggregationlevel": _NOT_IN_MODEL + ": LOM aggregation level",
         "lom/general/coverage": _NOT_IN_MODEL + ": free-text coverage (spatialCoverage wants a Place)",
-        "lom/lifecycle/version": _NOT_IN_MODEL + ": version of the resource",
         "lom/lifecycle/status": _NOT_IN_MODEL + ": editorial status",
         "lom/lifecycle/contribute/date/description": "explains the date; the date itself is mapped",
         "lom/technical/size": _NOT_IN_MODEL + ": size in bytes",
@@ -187,7 +187,6 @@ class LomCrosswalk(Crosswalk):
         "lom/relation": _NOT_IN_MODEL + " yet: relations between resources",
         "lom/annotation": _NOT_IN_MODEL + " yet: annotations (comments on educational use)",
         "lom/classification/description": "explains the classification; its taxa are mapped",
-        "lom/classification/keyword": "classification keywords; general/keyword is mapped",
     }
 
     def claims(self, payload: Element) -> bool:
@@ -250,6 +249,12 @@ class LomCrosswalk(Crosswalk):
             record.pop("identifier", None)
 
     def lifecycle(self, record: Record, lifecycle: Element | None) -> None:
+        version = child(lifecycle, "version")
+        for _, text in langstrings(version)[:1]:  # schema:version; LOM repeats it per language
+            if is_placeholder(text):
+                trace.mark(version, trace.DROPPED, "placeholder, not a version")
+            else:
+                record["version"] = clean_line(text)
         for contribute in children(lifecycle, "contribute"):
             role = self.token(child(contribute, "role"))
             key = self.ROLES.get(role, "contributor")
@@ -309,7 +314,13 @@ class LomCrosswalk(Crosswalk):
             add_text(record, "copyrightNotice", language, notice)
 
     def classification(self, record: Record, classification: Element) -> None:
-        """Taxa of a classification go to the hub property its purpose names; others are dropped."""
+        """Taxa of a classification go to the hub property its purpose names; others are dropped.
+
+        Its keywords are keywords whatever the purpose (Edurep sends classifications of keywords only).
+        """
+        for keyword in children(classification, "keyword"):
+            for language, text in langstrings(keyword):
+                add_listed_text(record, "keywords", language, clean_line(text))
         purpose_element = child(classification, "purpose")
         key = self.classification_field(purpose_element)
         if key is None:
@@ -323,9 +334,6 @@ class LomCrosswalk(Crosswalk):
             source = joined(child(taxon_path, "source"))
             for taxon in children(taxon_path, "taxon"):
                 add_concepts(record, key, self.taxon_value(key, element_path, taxon, source))
-        for keyword in children(classification, "keyword"):
-            for language, text in langstrings(keyword):
-                add_listed_text(record, "keywords", language, clean_line(text))
 
     # ------------------------------------------------------------------ hooks for profiles
 

@@ -42,6 +42,7 @@ from exchange.crosswalks.base import Crosswalk, CrosswalkError, RecordContext, l
 from exchange.crosswalks.concepts import add_concepts, controlled_value
 from exchange.crosswalks.jsonld_source import JsonLdSourceError, read_jsonld
 from exchange.model import NO_LANGUAGE, Record, add_text, concept
+from exchange.model.rdf import CONCEPT_PROPERTIES
 from exchange.model.record import add_listed_text, join_text
 from exchange.normalize import (
     clean_block,
@@ -89,17 +90,7 @@ TERM_SCHEMES = {
     "learningResourceType": LRMI_VOCABS + "learningResourceType/",
     **{field: f"{LRMI_VOCABS}{field}/" for field in A11Y_FIELDS},
 }
-CONCEPT_FIELDS = (
-    "learningResourceType",
-    "educationalLevel",
-    "about",
-    "audience",
-    "interactivityType",
-    "educationalUse",
-    "conditionsOfAccess",
-    "accessMode",
-    *A11Y_FIELDS,
-)
+CONCEPT_FIELDS = CONCEPT_PROPERTIES  # every concept-valued field of the hub record
 #: AlignmentObject.alignmentType (spaces, case and separators ignored) → hub field
 ALIGNMENT_FIELDS = {"educationalsubject": "about", "educationallevel": "educationalLevel"}
 AGENT_FIELDS = ("creator", "contributor", "publisher")

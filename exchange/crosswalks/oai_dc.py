@@ -100,6 +100,23 @@ def set_licence(record: Record, element: Element | None, uri: str) -> None:
         trace.mark(element, trace.DROPPED, "a second licence; the hub record holds one")
 
 
+#: the DCMES elements with a handler (dc:source, dc:relation, dc:coverage are dropped with a reason)
+DC_ELEMENTS = (
+    "title",
+    "description",
+    "subject",
+    "creator",
+    "contributor",
+    "publisher",
+    "date",
+    "type",
+    "format",
+    "identifier",
+    "language",
+    "rights",
+)
+
+
 def literal_concept(value: str, language: str | None, vocabulary: str | None) -> dict[str, Any]:
     """A controlled value the hub cannot map: an IRI as is, else the label and where it came from."""
     iri = web_url(value)
@@ -162,23 +179,7 @@ class DublinCoreCrosswalk(Crosswalk):
     """
 
     #: (namespace, local name) → name of the method that reads such an element
-    HANDLERS: ClassVar[dict[tuple[str, str], str]] = {
-        (DC, name): f"dc_{name}"
-        for name in (
-            "title",
-            "description",
-            "subject",
-            "creator",
-            "contributor",
-            "publisher",
-            "date",
-            "type",
-            "format",
-            "identifier",
-            "language",
-            "rights",
-        )
-    }
+    HANDLERS: ClassVar[dict[tuple[str, str], str]] = {(DC, name): f"dc_{name}" for name in DC_ELEMENTS}
     #: what the payload root is called in the coverage report (lower-case local name)
     ROOTS: ClassVar[tuple[str, ...]] = ()
 

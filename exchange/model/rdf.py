@@ -115,6 +115,8 @@ def to_ntriples(record: Record) -> list[str]:
         add(f"{s} <{SCHEMA}isAccessibleForFree> {literal(flag, datatype=XSD + 'boolean')} .")
     if "typicalAgeRange" in record:
         add(f"{s} <{SCHEMA}typicalAgeRange> {literal(record['typicalAgeRange'])} .")
+    if "version" in record:
+        add(f"{s} <{SCHEMA}version> {literal(record['version'])} .")
     if "timeRequired" in record:
         value = record["timeRequired"]
         datatype = XSD + "duration" if _DURATION.match(value) else None

@@ -237,7 +237,7 @@ def general(lom: Element, record: Record) -> None:
 
 
 def life_cycle(lom: Element, record: Record) -> None:
-    """One contribute per role; dateCreated dates the author's, datePublished the publisher's."""
+    """Version, then one contribute per role; dateCreated dates the author's, datePublished the publisher's."""
     dates = {"creator": record.get("dateCreated"), "publisher": record.get("datePublished")}
     contributes = []
     for field, role in ROLES.items():
@@ -252,8 +252,12 @@ def life_cycle(lom: Element, record: Record) -> None:
         if date:
             sub(sub(contribute, "date"), "dateTime", date)
         contributes.append(contribute)
-    if contributes:
-        sub(lom, "lifeCycle").extend(contributes)
+    if not contributes and not record.get("version"):
+        return
+    life = sub(lom, "lifeCycle")
+    if record.get("version"):
+        langstring(life, "version", {NO_LANGUAGE: record["version"]})  # 2.1, before contribute (2.3)
+    life.extend(contributes)
 
 
 def meta_metadata(lom: Element, record: Record) -> None:
