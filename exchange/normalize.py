@@ -10,9 +10,11 @@ record each case comes from).
 
 from __future__ import annotations
 
+import hashlib
 import quopri
 import re
 import unicodedata
+from collections import OrderedDict
 from datetime import date
 from functools import lru_cache
 
@@ -69,8 +71,10 @@ def clean_block(text: str | None) -> str:
 
 def _folded(text: str) -> str:
     """Lower case, accents and punctuation gone (dots kept for versions): for matching free text."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.casefold()
+    if not text.isascii():  # the common ASCII case skips the per-character accent loop
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
@@ -673,12 +677,26 @@ def vcard_agent(text: str | None) -> dict[str, str] | None:
     """
     if not text:
         return None
-    # vCards with inline PHOTO/LOGO data can be tens of kB: those are parsed, not kept.
-    agent = _cached_vcard_agent(text) if len(text) <= _CACHED_VCARD_SIZE else _vcard_agent(text)
+    # vCards with inline PHOTO/LOGO data can be tens of kB: cached by digest, not by the text itself.
+    agent = _cached_vcard_agent(text) if len(text) <= _CACHED_VCARD_SIZE else _large_vcard_agent(text)
     return dict(agent) if agent else None
 
 
 _CACHED_VCARD_SIZE = 4096
+_LARGE_VCARDS: OrderedDict[bytes, tuple[tuple[str, str], ...] | None] = OrderedDict()
+_LARGE_VCARDS_KEPT = 128
+
+
+def _large_vcard_agent(text: str) -> tuple[tuple[str, str], ...] | None:
+    """The same logo-carrying vCard comes with every record of a publisher: parse it once."""
+    key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    if key in _LARGE_VCARDS:
+        _LARGE_VCARDS.move_to_end(key)
+        return _LARGE_VCARDS[key]
+    agent = _LARGE_VCARDS[key] = _vcard_agent(text)
+    if len(_LARGE_VCARDS) > _LARGE_VCARDS_KEPT:
+        _LARGE_VCARDS.popitem(last=False)
+    return agent
 
 
 def _vcard_agent(text: str) -> tuple[tuple[str, str], ...] | None:

@@ -534,6 +534,11 @@ def test_vcard_with_full_size_photo() -> None:
             "email": "info@vteducation.org",
         }
     )
+    # parsed once, then served from the digest-keyed cache: still equal, still a fresh dict
+    again = vcard_agent(big)
+    assert again == row["expected"] and again is not vcard_agent(big)
+    again["name"] = "changed"
+    assert vcard_agent(big)["name"] == "Myriam Germain"
 
 
 def test_vcard_results_are_fresh_copies() -> None:
