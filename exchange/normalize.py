@@ -887,3 +887,22 @@ _PLACEHOLDERS = frozenset(
 def is_placeholder(text: str | None) -> bool:
     """Text that fills a field without saying anything ("n/a", "Non disponible", "unbekannt")."""
     return clean_line(text).strip(" .").casefold() in _PLACEHOLDERS
+
+
+_SIZE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*([kmgt]i?b|bytes?|octets?|o|b)?$", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "b": 1, "o": 1, "byte": 1, "bytes": 1, "octet": 1, "octets": 1}
+for _index, _prefix in enumerate("kmgt", start=1):
+    _SIZE_UNITS[f"{_prefix}b"] = 1000**_index
+    _SIZE_UNITS[f"{_prefix}ib"] = 1024**_index
+
+
+def byte_size(text: str | None) -> int | None:
+    """A size in bytes from "45061194" (LOM technical.size), "14 MB", "1,5 GB", "300 KiB"; else None."""
+    match = _SIZE.match(clean_line(text))
+    if not match:
+        return None
+    number, unit = match.groups()
+    factor = _SIZE_UNITS.get((unit or "").lower())
+    if factor is None:
+        return None
+    return round(float(number.replace(",", ".")) * factor)

@@ -1,4 +1,4 @@
-"""Where the shipped data folders (schemas/, vocabularies/) live.
+"""Where the shipped data folders (schemas/, vocabularies/, rules/) live.
 
 In a wheel they are copied into ``exchange/_data/``; in a source checkout (editable
 install, tests) they are the top-level folders of the repository.
@@ -14,7 +14,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 @cache
 def data_dir(name: str) -> Path:
-    """Return the folder ``schemas`` or ``vocabularies``, wherever this install keeps it."""
+    """Return the folder ``schemas``, ``vocabularies`` or ``rules``, wherever this install keeps it."""
     for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parent / name):
         if candidate.is_dir():
             return candidate

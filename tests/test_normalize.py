@@ -14,6 +14,7 @@ import pytest
 
 from exchange.languages import ISO639_1, LANGUAGE_NAMES
 from exchange.normalize import (
+    byte_size,
     clean_block,
     clean_line,
     is_placeholder,
@@ -658,3 +659,19 @@ def test_web_url(raw: str | None, expected: str | None) -> None:
 )
 def test_placeholders(text: str | None, expected: bool) -> None:
     assert is_placeholder(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("45061194", 45061194),  # hs-oer-lom_de_full-example-a.xml technical/size
+        ("8192", 8192),  # scolomfr_v3.2_reference_manual_example_verdun.xml technical/size
+        ("14 MB", 14_000_000),
+        ("1,5 GB", 1_500_000_000),
+        ("300 KiB", 307_200),
+        ("12 pages", None),  # DataCite sizes may be pages
+        (None, None),
+    ],
+)
+def test_byte_sizes(text: str | None, expected: int | None) -> None:
+    assert byte_size(text) == expected

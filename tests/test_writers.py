@@ -60,6 +60,7 @@ NOT_IN_STRICT_LOM = {
     "accessibilityControl": "no LOM element",
     "accessibilityAPI": "no LOM element",
     "accessibilitySummary": "no LOM element",
+    "qualityLabel": "ScoLOMFR's classification purpose 'label' is not a LOMv1.0 purpose (9.1)",
 }
 #: Concept fields whose values strict LOM carries only as LOMv1.0 tokens (5.1, 5.2, 5.5; 5.6 also has 9.1).
 TOKEN_ONLY = {
@@ -73,7 +74,7 @@ IN_STRICT_LOM = {
     "id",  # 3.1 metaMetadata/identifier (the reader takes the record IRI from the harvest context)
     *("name", "description", "keywords", "inLanguage", "identifier"),  # 1 general
     *("version", "creator", "contributor", "publisher", "dateCreated", "datePublished"),  # 2.1, 2.3 life cycle
-    *("url", "encodingFormat"),  # 4 technical
+    *("url", "encodingFormat", "contentSize"),  # 4 technical
     *("typicalAgeRange", "timeRequired", *CONCEPT_FIELDS),  # 5 educational, 9 classification
     *("license", "copyrightNotice", "isAccessibleForFree"),  # 6 rights
 }

@@ -32,6 +32,7 @@ from exchange.crosswalks.oai_dc import (
 from exchange.model import Record, add_text, concept
 from exchange.model.record import add_listed_text, join_text
 from exchange.normalize import (
+    byte_size,
     clean_block,
     clean_line,
     iso_date,
@@ -65,7 +66,6 @@ _AGENT_IRIS: dict[str, tuple[re.Pattern[str], str]] = {
 
 _NO_FIELD = "not in the hub model (schema.org/AMB has no property for it)"
 _RESOURCE_DROPPED = {
-    "sizes": _NO_FIELD + ": sizes",
     "relatedIdentifiers": "relations to other resources are not in the hub record",
     "relatedItems": "relations to other resources are not in the hub record",
     "fundingReferences": _NO_FIELD + ": funding",
@@ -174,6 +174,17 @@ class DataCiteCrosswalk(Crosswalk):
         for element in draft.grandchildren(resource, "formats", "format"):
             add_format(draft.record, element, element.text or "")
             trace.mark(element)
+        for size in draft.grandchildren(resource, "sizes", "size"):
+            found = byte_size(size.text)
+            if found is not None and "contentSize" not in draft.record:
+                draft.record["contentSize"] = found
+                trace.mark(size)
+            else:
+                trace.mark(
+                    size,
+                    trace.DROPPED,
+                    "not a size in bytes (pages, durations …)" if found is None else "one size is kept",
+                )
         version = draft.child(resource, "version")
         if version is not None and clean_line(version.text):
             draft.record["version"] = clean_line(version.text)

@@ -32,6 +32,7 @@ from exchange.model import Record, add_text, concept
 from exchange.model.record import add_listed_text, join_text
 from exchange.namespaces import LOM
 from exchange.normalize import (
+    byte_size,
     clean_block,
     clean_line,
     is_placeholder,
@@ -174,7 +175,6 @@ class LomCrosswalk(Crosswalk):
         "lom/general/coverage": _NOT_IN_MODEL + ": free-text coverage (spatialCoverage wants a Place)",
         "lom/lifecycle/status": _NOT_IN_MODEL + ": editorial status",
         "lom/lifecycle/contribute/date/description": "explains the date; the date itself is mapped",
-        "lom/technical/size": _NOT_IN_MODEL + ": size in bytes",
         "lom/technical/requirement": _NOT_IN_MODEL + ": technical requirements",
         "lom/technical/installationremarks": _NOT_IN_MODEL + ": installation remarks",
         "lom/technical/otherplatformrequirements": _NOT_IN_MODEL + ": platform requirements",
@@ -276,6 +276,13 @@ class LomCrosswalk(Crosswalk):
                 record.setdefault("encodingFormat", []).append(value)
             elif value != "non-digital":
                 trace.mark(element, trace.DROPPED, "not a MIME type")
+        size = child(technical, "size")
+        if size is not None:
+            found = byte_size(text_of(size))
+            if found is None:
+                trace.mark(size, trace.DROPPED, "not a size in bytes")
+            else:
+                record["contentSize"] = found
         for element in children(technical, "location"):
             url = web_url(text_of(element))
             if url is None:
@@ -327,9 +334,11 @@ class LomCrosswalk(Crosswalk):
             purpose = self.token(purpose_element)
             trace.mark(classification, trace.DROPPED, f"classification purpose {purpose!r}: " + self._NOT_IN_MODEL)
             return
-        element_path = "classification/" + {"about": "discipline", "educationalLevel": "educational level"}.get(
-            key, key
-        )
+        element_path = "classification/" + {
+            "about": "discipline",
+            "educationalLevel": "educational level",
+            "qualityLabel": "label",
+        }.get(key, key)
         for taxon_path in children(classification, "taxonPath"):
             source = joined(child(taxon_path, "source"))
             for taxon in children(taxon_path, "taxon"):

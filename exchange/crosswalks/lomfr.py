@@ -39,7 +39,7 @@ class LomFrCrosswalk(LomCrosswalk):
     PURPOSE_CONCEPTS: ClassVar[dict[str, str | None]] = {
         SCOLOMFR_CONCEPT + "scolomfr-voc-028-num-003": "about",  # domaine d'enseignement
         SCOLOMFR_CONCEPT + "educational_level": "educationalLevel",  # niveau éducatif détaillé
-        SCOLOMFR_CONCEPT + "scolomfr-voc-028-num-013": None,  # label (quality label): issue of tagging
+        SCOLOMFR_CONCEPT + "scolomfr-voc-028-num-013": "qualityLabel",  # label: a quality-assurance label
     }
     _EXTENSION = "ScoLOMFR/LOM-FR extension not in the hub model: "
     dropped: ClassVar[dict[str, str]] = {

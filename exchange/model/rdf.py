@@ -40,7 +40,10 @@ CONCEPT_PROPERTIES = (
     "accessibilityHazard",
     "accessibilityControl",
     "accessibilityAPI",
+    "qualityLabel",
 )
+#: record keys whose property is the hub's own, not schema.org's
+HUB_PROPERTIES = {"qualityLabel"}
 AGENT_PROPERTIES = ("creator", "contributor", "publisher")
 DATE_PROPERTIES = ("dateCreated", "datePublished", "dateModified")
 
@@ -117,6 +120,8 @@ def to_ntriples(record: Record) -> list[str]:
         add(f"{s} <{SCHEMA}typicalAgeRange> {literal(record['typicalAgeRange'])} .")
     if "version" in record:
         add(f"{s} <{SCHEMA}version> {literal(record['version'])} .")
+    if "contentSize" in record:
+        add(f"{s} <{SCHEMA}contentSize> {literal(str(record['contentSize']), datatype=XSD + 'integer')} .")
     if "timeRequired" in record:
         value = record["timeRequired"]
         datatype = XSD + "duration" if _DURATION.match(value) else None
@@ -143,12 +148,13 @@ def to_ntriples(record: Record) -> list[str]:
 
 
 def _concept_lines(lines: list[str], s: str, key: str, value: dict[str, Any], fallback_node: str) -> None:
+    predicate = f"<{HUB}{key}>" if key in HUB_PROPERTIES else f"<{SCHEMA}{key}>"
     if "id" in value:
         # A known concept: the link is enough, its labels live in the vocabulary graph.
-        lines.append(f"{s} <{SCHEMA}{key}> {iri(value['id'])} .")
+        lines.append(f"{s} {predicate} {iri(value['id'])} .")
         return
     node = fallback_node
-    lines.append(f"{s} <{SCHEMA}{key}> {node} .")
+    lines.append(f"{s} {predicate} {node} .")
     lines.append(f"{node} {TYPE} <{SKOS}Concept> .")
     for language, text in value.get("prefLabel", {}).items():
         lines.append(f"{node} <{SKOS}prefLabel> {literal(text, language)} .")

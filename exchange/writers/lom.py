@@ -268,12 +268,14 @@ def meta_metadata(lom: Element, record: Record) -> None:
 
 
 def technical(lom: Element, record: Record) -> None:
-    formats, url = record.get("encodingFormat", []), record.get("url")
-    if not formats and not url:
+    formats, url, size = record.get("encodingFormat", []), record.get("url"), record.get("contentSize")
+    if not formats and not url and size is None:
         return
     element = sub(lom, "technical")
     for mime in formats:
         sub(element, "format", mime)
+    if size is not None:
+        sub(element, "size", str(size))  # 4.2, in bytes
     if url:
         sub(element, "location", url)
 
