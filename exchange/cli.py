@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ from exchange.hub import Hub
 from exchange.model import record_iri
 from exchange.state import StateError
 from exchange.store import StoreError
+from exchange.tagging import assessments_graph
 
 if TYPE_CHECKING:  # the pipeline is imported lazily: `eduhub --help` should not load lxml and httpx
     from exchange.pipeline import RunSummary
@@ -100,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     harvest.add_argument("--all", action="store_true", help="harvest every registered source")
     harvest.add_argument("--full", action="store_true", help="full harvest instead of incremental")
     harvest.add_argument("--json", action="store_true", help="print the run summaries as JSON on stdout")
+    harvest.add_argument(
+        "--no-tag", action="store_true", help="skip the assessments (faster); run `eduhub retag` afterwards"
+    )
     harvest.set_defaults(run=cmd_harvest)
 
     quarantine = commands.add_parser("quarantine", help="list records kept aside, with reasons", parents=[common])
@@ -123,6 +128,29 @@ def build_parser() -> argparse.ArgumentParser:
         "for CONSTRUCT/DESCRIBE (default turtle)",
     )
     query.set_defaults(run=cmd_query)
+
+    retag = commands.add_parser(
+        "retag",
+        help="re-run the assessment rules (rules/) over the stored records",
+        description="Drops the assessments of each source (or of --source NAME) and runs every rule of "
+        "rules/ over its records, one set-at-a-time SPARQL update per rule (docs/tagging.md). Use it after "
+        "adding or changing a rule, or after `harvest --no-tag`.",
+        parents=[common],
+    )
+    retag.add_argument("--source", help="only this source")
+    retag.add_argument("--json", action="store_true", help="print JSON")
+    retag.set_defaults(run=cmd_retag)
+
+    source_report = commands.add_parser(
+        "report",
+        help="quality, accessibility and sustainability of a source's records",
+        description="Tier distribution, problem-pattern counts, accessibility and sustainability coverage "
+        "of a source's records, from their assessments (the same as GET /api/sources/NAME/report).",
+        parents=[common],
+    )
+    source_report.add_argument("name", help="source name")
+    source_report.add_argument("--json", action="store_true", help="print JSON")
+    source_report.set_defaults(run=cmd_report)
 
     report = commands.add_parser(
         "crosswalk-report",
@@ -203,7 +231,7 @@ def cmd_sources_remove(args: argparse.Namespace) -> int:
     with Hub.open(settings_of(args)) as hub:
         hub.state.source(args.name)
         graphs = hub.store.graphs(record_iri(hub.settings.base, args.name, ""))
-        hub.store.write_page([], graphs)
+        hub.store.write_page([], graphs, then=f"DROP SILENT GRAPH <{assessments_graph(hub.settings.base, args.name)}>")
         hub.state.remove_source(args.name)
         hub.publish_sources()
     print(f"removed source {args.name} and its {len(graphs)} records")
@@ -229,7 +257,9 @@ def cmd_harvest(args: argparse.Namespace) -> int:
         if not names:
             print("eduhub harvest: no sources registered; add one with `eduhub sources add`", file=sys.stderr)
             return 1
-        summaries = [harvest(hub, name, full=args.full, progress=_print_progress) for name in names]
+        summaries = [
+            harvest(hub, name, full=args.full, progress=_print_progress, tag=not args.no_tag) for name in names
+        ]
     if args.json:
         print(json.dumps([s.to_json() for s in summaries], indent=2))
     else:
@@ -295,6 +325,45 @@ def cmd_raw(args: argparse.Namespace) -> int:
         print(f"eduhub raw: no stored record {args.identifier!r} from {args.name}", file=sys.stderr)
         return 1
     print(found.xml)
+    return 0
+
+
+# ---------------------------------------------------------------------- assessments
+
+
+def cmd_retag(args: argparse.Namespace) -> int:
+    from exchange import tagging
+
+    with Hub.open(settings_of(args)) as hub:
+        names = [hub.state.source(args.source).name] if args.source else [s.name for s in hub.state.sources()]
+        results = []
+        for name in names:
+            started = time.monotonic()
+            prefix = record_iri(hub.settings.base, name, "")
+            hub.store.update(tagging.source_operations(hub.settings.base, name, prefix))
+            records = len(hub.store.graphs(prefix))
+            seconds = round(time.monotonic() - started, 3)
+            results.append(
+                {"source": name, "records": records, "rules": len(tagging.shipped_rules()), "seconds": seconds}
+            )
+    if args.json:
+        print(json.dumps(results, indent=2))
+    for result in [] if args.json else results:
+        rate = result["records"] / result["seconds"] if result["seconds"] else 0
+        print(
+            f"{result['source']}: {result['records']} records, {result['rules']} rules, "
+            f"{result['seconds']} s ({rate:,.0f} records/s)"
+        )
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from exchange import reports
+
+    with Hub.open(settings_of(args), read_only=True) as hub:
+        hub.state.source(args.name)
+        report = reports.source_report(hub.store, hub.settings.base, args.name)
+    print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else reports.render_report(report))
     return 0
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import quote_plus, unquote
 
 from lxml import etree
 
-from exchange import crosswalks
+from exchange import crosswalks, tagging
 from exchange.crosswalks import CrosswalkError, RecordContext
 from exchange.hub import Hub
 from exchange.model import RecordInvalid, record_iri, to_ntriples, validate
@@ -97,9 +97,15 @@ def harvest(
     full: bool = False,
     progress: Progress | None = None,
     client: OaiClient | None = None,
+    tag: bool = True,
 ) -> RunSummary:
-    """Harvest one registered source, incrementally unless ``full`` or it was never harvested."""
+    """Harvest one registered source, incrementally unless ``full`` or it was never harvested.
+
+    With ``tag`` (the default) each page's records are assessed in the page's own update and
+    the source-wide rules run at the end (docs/tagging.md); without, run ``eduhub retag`` later.
+    """
     source = hub.state.source(name)
+    tags = Tagger(hub, name, enabled=tag)
     summary = RunSummary(source=name)
     started = time.monotonic()
     started_at = now()
@@ -121,7 +127,7 @@ def harvest(
         summary.metadata_prefix = prefix
         summary.from_date = source.next_from if incremental else None
         run_id = hub.state.start_run(name, summary.mode, summary.from_date, prefix)
-        summary.recovered = _retry_quarantine(hub, source, run_id)
+        summary.recovered = _retry_quarantine(hub, source, run_id, tags)
 
         # The next incremental run starts where this one started, on the source's clock
         # (its responseDate), so records changed during the run are fetched again.
@@ -136,12 +142,13 @@ def harvest(
             summary.notes.extend(page.notes)
             outcome = _process(hub, source, prefix, page.records)
             seen |= outcome.listed
-            _commit(hub, source, outcome, summary, run_id)
+            _commit(hub, source, outcome, summary, run_id, tags)
             if progress:
                 progress(summary, page)
 
         if summary.mode == "full":
-            _drop_unseen(hub, source, seen, summary)
+            _drop_unseen(hub, source, seen, summary, tags)
+        tags.source_wide()
         hub.state.update_source(
             name,
             harvest_prefix=prefix,
@@ -246,15 +253,36 @@ def _to_lines(hub: Hub, source: Source, prefix: str, record: OaiRecord) -> list[
     return to_ntriples(hub_record)
 
 
-def _commit(hub: Hub, source: Source, outcome: _Outcome, summary: RunSummary, run_id: int | None) -> None:
+class Tagger:
+    """The tagging part of each write (docs/tagging.md): the page's assessments in the page's update."""
+
+    def __init__(self, hub: Hub, source: str, *, enabled: bool) -> None:
+        self.hub, self.source, self.enabled = hub, source, enabled
+
+    def page(self, written: Sequence[str], deleted: Sequence[str] = ()) -> str:
+        if not self.enabled:
+            return ""
+        return tagging.page_operations(self.hub.settings.base, self.source, written, deleted)
+
+    def source_wide(self) -> None:
+        """Rules that compare records (duplicate titles) run once the source's pages are in."""
+        if not self.enabled or not any(rule.scope == "source" for rule in tagging.shipped_rules()):
+            return
+        prefix = record_iri(self.hub.settings.base, self.source, "")
+        self.hub.store.update(
+            tagging.source_operations(self.hub.settings.base, self.source, prefix, scopes=("source",))
+        )
+
+
+def _commit(hub: Hub, source: Source, outcome: _Outcome, summary: RunSummary, run_id: int | None, tags: Tagger) -> None:
     puts = [w for w in outcome.writes.values() if w is not None]
     deletes = [g for g, w in outcome.writes.items() if w is None]
     try:
-        existing = hub.store.write_page(puts, deletes)
+        existing = hub.store.write_page(puts, deletes, then=tags.page([w.graph for w in puts], deletes))
     except (SyntaxError, ValueError, OSError) as error:
         # One record the store refuses must not cost the page: write one by one, quarantine the culprit.
         log.warning("page write failed (%s); writing record by record", error)
-        puts, existing = _write_one_by_one(hub, source, outcome, puts, deletes)
+        puts, existing = _write_one_by_one(hub, source, outcome, puts, deletes, tags)
     summary.added += sum(1 for w in puts if w.graph not in existing)
     summary.updated += sum(1 for w in puts if w.graph in existing)
     summary.deleted += sum(1 for g in deletes if g in existing)
@@ -277,13 +305,13 @@ def _record_state(
 
 
 def _write_one_by_one(
-    hub: Hub, source: Source, outcome: _Outcome, puts: list[GraphWrite], deletes: list[str]
+    hub: Hub, source: Source, outcome: _Outcome, puts: list[GraphWrite], deletes: list[str], tags: Tagger
 ) -> tuple[list[GraphWrite], set[str]]:
-    existing = hub.store.write_page([], deletes)
+    existing = hub.store.write_page([], deletes, then=tags.page([], deletes))
     written = []
     for write in puts:
         try:
-            existing |= hub.store.write_page([write])
+            existing |= hub.store.write_page([write], then=tags.page([write.graph]))
             written.append(write)
         except (SyntaxError, ValueError, OSError) as error:
             raw = outcome.raws[write.graph]
@@ -301,7 +329,7 @@ def _write_one_by_one(
     return written, existing
 
 
-def _retry_quarantine(hub: Hub, source: Source, run_id: int) -> int:
+def _retry_quarantine(hub: Hub, source: Source, run_id: int, tags: Tagger) -> int:
     """Give quarantined records another chance with today's crosswalks (their raw payload is kept)."""
     retry = [q for q in hub.state.quarantined(source.name) if q.raw and q.stage in ("crosswalk", "validate")]
     if not retry:
@@ -319,18 +347,18 @@ def _retry_quarantine(hub: Hub, source: Source, run_id: int) -> int:
     for prefix, group in by_prefix.items():
         outcome = _process(hub, source, prefix, group)
         puts = [w for w in outcome.writes.values() if w is not None]
-        hub.store.write_page(puts)
+        hub.store.write_page(puts, then=tags.page([w.graph for w in puts]))
         _record_state(hub, source, outcome, puts, [], run_id)
         recovered += len(puts)
     return recovered
 
 
-def _drop_unseen(hub: Hub, source: Source, seen: set[str], summary: RunSummary) -> None:
+def _drop_unseen(hub: Hub, source: Source, seen: set[str], summary: RunSummary, tags: Tagger) -> None:
     """After a complete full harvest, records the source no longer lists have left it."""
     prefix = record_iri(hub.settings.base, source.name, "")
     gone = [g for g in hub.store.graphs(prefix) if g not in seen]
     if gone:
-        hub.store.write_page([], gone)
+        hub.store.write_page([], gone, then=tags.page([], gone))
         hub.state.forget_raw(source.name, [unquote(g[len(prefix) :]) for g in gone])
         summary.deleted += len(gone)
         summary.notes.append(f"{len(gone)} records no longer listed by the source were removed")

@@ -9,6 +9,7 @@ restricted to a page's records, part of the page's own update (tags never lag be
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -107,14 +108,75 @@ def load_parameters(folder: Path) -> dict[str, str]:
     return out
 
 
-@cache
+#: extra rule folders (os.pathsep-separated) a deployment adds to the shipped rules/, without code
+RULES_ENV = "EDUHUB_RULES"
+
+
+def rule_folders() -> tuple[Path, ...]:
+    extra = [Path(p) for p in os.environ.get(RULES_ENV, "").split(os.pathsep) if p]
+    return (data_dir("rules"), *extra)
+
+
 def shipped_rules() -> tuple[Rule, ...]:
-    return load_rules(data_dir("rules"))
+    """The rules in force: rules/ and the folders named by $EDUHUB_RULES (read once per folder set)."""
+    return _rules(rule_folders())
+
+
+def shipped_parameters() -> dict[str, str]:
+    """Parameters of rules/parameters.toml, overridden by those of the extra folders."""
+    return _parameters(rule_folders())
 
 
 @cache
-def shipped_parameters() -> dict[str, str]:
-    return load_parameters(data_dir("rules"))
+def _rules(folders: tuple[Path, ...]) -> tuple[Rule, ...]:
+    rules = tuple(rule for folder in folders for rule in load_rules(folder))
+    seen: dict[str, Path] = {}
+    for rule in rules:
+        if rule.slug in seen:
+            raise RuleError(f"{rule.path}: rule {rule.slug!r} is also defined in {seen[rule.slug]}")
+        seen[rule.slug] = rule.path
+    prologue(rules)  # conflicting prefixes fail here, when the rules are read
+    return rules
+
+
+@cache
+def _parameters(folders: tuple[Path, ...]) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for folder in folders:
+        merged.update(load_parameters(folder))
+    return merged
+
+
+_PREFIX = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>\s*$", re.IGNORECASE)
+
+
+def prologue(rules: Iterable[Rule]) -> str:
+    """One PREFIX block for a request running several rules.
+
+    Oxigraph (0.5) reads a prologue only at the start of an update request, not after ';' as
+    SPARQL 1.1 Update allows, so the rules' PREFIX lines are merged and put first; two rules that
+    bind one prefix to different IRIs are refused.
+    """
+    bound: dict[str, tuple[str, Path]] = {}
+    for rule in rules:
+        for line in rule.prologue.splitlines():
+            match = _PREFIX.match(line)
+            if not match:
+                raise RuleError(f"{rule.path}: only PREFIX declarations may precede the SELECT: {line.strip()!r}")
+            name, iri = match.group(1) or "", match.group(2)
+            if name in bound and bound[name][0] != iri:
+                raise RuleError(
+                    f"{rule.path}: prefix {name}: is <{iri}> here but <{bound[name][0]}> in {bound[name][1]}"
+                )
+            bound[name] = (iri, rule.path)
+    return "\n".join(f"PREFIX {name}: <{iri}>" for name, (iri, _) in bound.items())
+
+
+def request(rules: Sequence[Rule], operations: Sequence[str]) -> str:
+    """A whole update request: the merged prologue, then the operations."""
+    if not operations:
+        return ""
+    return prologue(rules) + "\n" + " ;\n".join(operations)
 
 
 def assessments_graph(base: str, source: str) -> str:
@@ -162,8 +224,7 @@ def insert_operation(
     where = _WHERE.search(select)
     assert where is not None  # read_rule checked it
     select = select[: where.end()] + "\n  " + restriction + "\n" + select[where.end() :]
-    return f"""{rule.prologue}
-INSERT {{ GRAPH <{graph}> {{
+    return f"""INSERT {{ GRAPH <{graph}> {{
   ?record <{HUB}assessment> ?assessment .
   ?assessment a <{HUB}Assessment> ; <{HUB}rule> <{rule.iri}> ; <{HUB}result> ?result ;
     <{HUB}score> ?score ; <{HUB}evidence> ?evidence ; <http://purl.org/dc/terms/created> {now} .
@@ -207,17 +268,16 @@ def page_operations(
     parameters = shipped_parameters() if parameters is None else parameters
     now = now or timestamp()
     graph = assessments_graph(base, source)
+    per_record = [r for r in rules if r.scope == "record"]
     operations = []
-    touched = [*written, *deleted]
-    if touched:
-        operations.append(delete_operation(graph, touched, [r for r in rules if r.scope == "record"]))
-    if written:
+    if deleted:  # a record that left the hub takes all its assessments along
+        operations.append(delete_operation(graph, deleted))
+    if written and per_record:
+        operations.append(delete_operation(graph, written, per_record))
         operations += [
-            insert_operation(rule, graph, now=now, parameters=parameters, records=written)
-            for rule in rules
-            if rule.scope == "record"
+            insert_operation(rule, graph, now=now, parameters=parameters, records=written) for rule in per_record
         ]
-    return " ;\n".join(operations)
+    return request(per_record, operations)
 
 
 def source_operations(
@@ -247,4 +307,4 @@ WHERE {{ GRAPH <{graph}> {{ ?record <{HUB}assessment> ?assessment . ?assessment 
     operations += [
         insert_operation(rule, graph, now=now, parameters=parameters, record_prefix=record_prefix) for rule in chosen
     ]
-    return " ;\n".join(operations)
+    return request(chosen, operations)

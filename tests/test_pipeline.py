@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from exchange.hub import Hub
-from exchange.pipeline import RunSummary, _commit, _Outcome, source_record_url
+from exchange.pipeline import RunSummary, Tagger, _commit, _Outcome, source_record_url
 from exchange.state import RawRecord
 from exchange.store import GraphWrite
 
@@ -21,7 +21,7 @@ def test_a_record_the_store_refuses_is_quarantined_and_the_page_still_stored(hub
         raws={g: RawRecord("s", i, None, "oai_dc", f"<dc>{i}</dc>") for g, i in ((good, "good"), (bad, "bad"))},
     )
     summary = RunSummary(source="s")
-    _commit(hub, source, outcome, summary, run_id=None)
+    _commit(hub, source, outcome, summary, run_id=None, tags=Tagger(hub, "s", enabled=True))
     assert (summary.added, summary.quarantined) == (1, 1)
     assert hub.store.existing_graphs([good, bad]) == {good}
     [item] = hub.state.quarantined("s")

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from exchange import __version__
-from exchange.api import errors, sparql
+from exchange.api import assessments, errors, sparql
 from exchange.hub import Hub
 
 COUNT_QUERY = "SELECT (COUNT(?r) AS ?n) WHERE { ?r a <http://schema.org/LearningResource> }"
@@ -24,6 +24,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.state.hub = hub
     errors.install(app)
     app.include_router(sparql.router)
+    app.include_router(assessments.router)
 
     @app.get("/health", summary="Liveness and record count")
     def health() -> dict[str, object]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -41,10 +42,15 @@ class GraphWrite:
 class Store(Protocol):
     """A quad store holding one named graph per record."""
 
-    def write_page(self, puts: Sequence[GraphWrite], deletes: Sequence[str] = ()) -> set[str]:
+    def write_page(self, puts: Sequence[GraphWrite], deletes: Sequence[str] = (), then: str = "") -> set[str]:
         """Replace the graphs in ``puts`` and drop the graphs in ``deletes``, all in one transaction.
 
-        Returns which of those graphs existed before (the pipeline counts updates by it)."""
+        ``then`` is more SPARQL Update operations run in the same transaction after the writes
+        (the page's tagging). Returns which of those graphs existed before (the pipeline counts
+        updates by it)."""
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update request as one transaction (retagging a source)."""
 
     def query(
         self,
@@ -75,6 +81,32 @@ class Store(Protocol):
         """Load an RDF file (a vocabulary) into ``graph``, replacing what was there."""
 
     def close(self) -> None: ...
+
+
+_PROLOGUE_LINE = re.compile(r"^\s*(PREFIX|BASE)\b", re.IGNORECASE)
+
+
+def join_updates(*parts: str) -> str:
+    """Several update requests as one (one transaction), each request's PREFIX lines moved first.
+
+    Oxigraph reads a prologue only at the start of a request; the parts' own operations use
+    full IRIs or the hoisted prefixes, so moving them is safe unless two parts bind one prefix
+    differently (the tagging engine refuses that when it reads the rules).
+    """
+    prologue: list[str] = []
+    bodies: list[str] = []
+    for part in parts:
+        lines = part.splitlines()
+        while lines and _PROLOGUE_LINE.match(lines[0]):
+            line = lines.pop(0).strip()
+            if line not in prologue:
+                prologue.append(line)
+        body = "\n".join(lines).strip()
+        if body:
+            bodies.append(body)
+    if not bodies:
+        return ""
+    return "\n".join([*prologue, " ;\n".join(bodies)])
 
 
 def update_for_page(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from exchange.store.base import GraphWrite, QueryKind, QueryResult, StoreBusy, StoreError, update_for_page
+from exchange.store.base import GraphWrite, QueryKind, QueryResult, StoreBusy, StoreError, join_updates, update_for_page
 
 #: Flush RocksDB's memtables after this many bytes of updates. Without it, memory grows
 #: with everything written since the store was opened (measured: ~55 KB per LOM record).
@@ -35,17 +35,20 @@ class EmbeddedStore:
 
     # ------------------------------------------------------------------ writes
 
-    def write_page(self, puts: Sequence[GraphWrite], deletes: Sequence[str] = ()) -> set[str]:
+    def write_page(self, puts: Sequence[GraphWrite], deletes: Sequence[str] = (), then: str = "") -> set[str]:
         existing = self.existing_graphs([w.graph for w in puts] + list(deletes))
-        update = update_for_page(puts, deletes, existing=existing)
+        update = join_updates(update_for_page(puts, deletes, existing=existing), then)
         if not update:
             return existing
-        self._store.update(update)
-        self._unflushed += len(update)
+        self.update(update)
+        return existing
+
+    def update(self, sparql: str) -> None:
+        self._store.update(sparql)
+        self._unflushed += len(sparql)
         if self.path is not None and self._unflushed > FLUSH_EVERY_BYTES:
             self._store.flush()
             self._unflushed = 0
-        return existing
 
     def replace_graph_from_file(self, graph: str, path: Path, media_type: str) -> None:
         fmt = ox.RdfFormat.from_media_type(media_type)
