@@ -340,7 +340,9 @@ def cmd_retag(args: argparse.Namespace) -> int:
         for name in names:
             started = time.monotonic()
             prefix = record_iri(hub.settings.base, name, "")
-            hub.store.update(tagging.source_operations(hub.settings.base, name, prefix))
+            # One update per rule: a single transaction over a large source costs 3x the time and memory.
+            for operation in tagging.source_operations(hub.settings.base, name, prefix, separately=True):
+                hub.store.update(operation)
             records = len(hub.store.graphs(prefix))
             seconds = round(time.monotonic() - started, 3)
             results.append(
