@@ -9,7 +9,13 @@ hub
     ``Hub.open`` on a fresh data folder, register the feed, ``harvest(full=True)`` (the
     hub picks ``lom`` from ListMetadataFormats), then check with SPARQL that the store
     holds N ``schema:LearningResource``. After its numbers are taken, the child dumps
-    the record graphs of its store as N-Quads for the floor.
+    the record graphs of its store as N-Quads for the floor. The harvest tags as it
+    ingests (each page's assessments in the page's own update, the source-wide rules at
+    the end; docs/tagging.md), as ``eduhub harvest`` does by default.
+hub-notag
+    the same with ``harvest(..., tag=False)`` (``eduhub harvest --no-tag``): the records
+    without their assessments, so hub ÷ hub-notag is the cost of tagging inside ingest.
+    Not run by default: ``--only hub,hub-notag,naive,floor``.
 naive
     the do-it-yourself pipeline: ``oaipmh_scythe.Scythe(url).list_records("lom")`` and
     an in-memory rdflib ``Graph`` (``--naive-store dataset``: a ``Dataset`` with one graph
@@ -54,9 +60,13 @@ from benchmarks.feed import serve
 BASE = "http://bench.test"
 SOURCE = "bench"
 RECORD_GRAPHS = f"{BASE}/resources/{SOURCE}/"
-CONTENDERS = ("hub", "naive", "floor")
+CONTENDERS = ("hub", "hub-notag", "naive", "floor")
+DEFAULT_CONTENDERS = ("hub", "naive", "floor")
 LOM_NS = "http://ltsc.ieee.org/xsd/LOM"
 COUNT_RESOURCES = "SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a <http://schema.org/LearningResource> }"
+COUNT_ASSESSMENTS = (
+    "SELECT (COUNT(?a) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?a a <https://w3id.org/eduhub/ns#Assessment> }} }}"
+)
 
 #: the issue's targets: hub/naive speed, naive/hub peak memory, hub/floor speed, hub records/s, hub peak MB
 TARGETS = {
@@ -145,11 +155,14 @@ def run_hub(url: str, records: int, workdir: Path, options: dict[str, Any]) -> d
     from exchange.config import Settings
     from exchange.hub import Hub
     from exchange.pipeline import harvest
+    from exchange.tagging import assessments_graph
 
+    tag = options.get("tag", True)
+    folder = workdir / ("hub" if tag else "hub-notag")
     sampler = Sampler(records)
     start_rss = rss_mb()
     opened = time.perf_counter()
-    with Hub.open(Settings(data_dir=workdir / "hub", base=BASE)) as hub:
+    with Hub.open(Settings(data_dir=folder, base=BASE)) as hub:
         open_seconds = time.perf_counter() - opened
         hub.state.add_source(SOURCE, url)
         profiler = None
@@ -160,7 +173,7 @@ def run_hub(url: str, records: int, workdir: Path, options: dict[str, Any]) -> d
             profiler.enable()
         started = time.perf_counter()
         monitor = RssMonitor()
-        summary = harvest(hub, SOURCE, full=True, progress=lambda s, _page: sampler(s.records))
+        summary = harvest(hub, SOURCE, full=True, progress=lambda s, _page: sampler(s.records), tag=tag)
         seconds = time.perf_counter() - started
         timeline = monitor.stop()
         peak = peak_rss_mb()  # before the verification query, whose own memory is not the ingest's
@@ -168,6 +181,8 @@ def run_hub(url: str, records: int, workdir: Path, options: dict[str, Any]) -> d
             profiler.disable()
             profiler.dump_stats(options["profile"])
         stored = int(hub.store.select(COUNT_RESOURCES)[0]["n"])
+        graph = assessments_graph(hub.settings.base, SOURCE)
+        assessments = int(hub.store.select(COUNT_ASSESSMENTS.format(graph=graph))[0]["n"])
         closing = time.perf_counter()
     close_seconds = time.perf_counter() - closing
     result = {
@@ -185,11 +200,16 @@ def run_hub(url: str, records: int, workdir: Path, options: dict[str, Any]) -> d
         "pages": summary.pages,
         "open_seconds": open_seconds,
         "close_seconds": close_seconds,
-        "store_mb": _folder_mb(workdir / "hub" / "store"),
-        "ok": summary.status == "ok" and stored == records and summary.quarantined == 0,
+        "store_mb": _folder_mb(folder / "store"),
+        "tag": tag,
+        "assessments": assessments,
+        "ok": summary.status == "ok"
+        and stored == records
+        and summary.quarantined == 0
+        and (assessments > 0 if tag and records else assessments == 0),
     }
     if options.get("dump"):
-        result["quads"] = _dump_record_graphs(workdir / "hub" / "store", Path(options["dump"]))
+        result["quads"] = _dump_record_graphs(folder / "store", Path(options["dump"]))
     return result
 
 
@@ -412,8 +432,14 @@ def _folder_mb(folder: Path) -> float:
     return round(sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6, 1)
 
 
+def run_hub_notag(url: str, records: int, workdir: Path, options: dict[str, Any]) -> dict[str, Any]:
+    """The hub without tagging (``eduhub harvest --no-tag``): what the assessments cost inside ingest."""
+    return run_hub(url, records, workdir, {**options, "tag": False})
+
+
 RUNNERS: dict[str, Callable[[str, int, Path, dict[str, Any]], dict[str, Any]]] = {
     "hub": run_hub,
+    "hub-notag": run_hub_notag,
     "naive": run_naive,
     "floor": run_floor,
 }
@@ -498,6 +524,20 @@ def hub_code() -> dict[str, Any]:
     return {"commit": commit, "dirty": bool(status), "sources_sha1": digest.hexdigest()[:12]}
 
 
+def rules_code() -> dict[str, Any]:
+    """Which rules ran: their count and a digest of the rule files and parameters (rules/ is data)."""
+    from exchange.tagging import rule_folders
+
+    digest = hashlib.sha1()
+    count = 0
+    for folder in rule_folders():
+        for path in sorted([*folder.rglob("*.rq"), *folder.glob("parameters.toml")]):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+            count += path.suffix == ".rq"
+    return {"rule_files": count, "rules_sha1": digest.hexdigest()[:12]}
+
+
 def ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 3) if a and b else None
 
@@ -511,6 +551,8 @@ def summarize(records: int, results: dict[str, dict[str, Any]]) -> dict[str, Any
         "hub_vs_floor_speed": ratio(speed.get("hub"), speed.get("floor")),
         "naive_vs_hub_peak_memory": ratio(peak.get("naive"), peak.get("hub")),
     }
+    if "hub-notag" in results:  # the cost of tagging inside ingest: hub (tags) ÷ hub-notag (does not)
+        ratios["hub_vs_hub_notag_speed"] = ratio(speed.get("hub"), speed.get("hub-notag"))
     if naive.get("records") and naive.get("records") != records:
         ratios["note"] = f"the naive peer ingested {naive['records']} of {records} records"
     targets: dict[str, bool | None] = {
@@ -532,7 +574,9 @@ def table(report: dict[str, Any]) -> str:
     changed = "  WARNING: the hub code changed during the run" if code["changed_during_run"] else ""
     rows = [
         f"hub code: {code['commit']}{' + uncommitted changes' if code['dirty'] else ''} "
-        f"(sources {code['sources_sha1']}){changed}",
+        f"(sources {code['sources_sha1']}"
+        + (f", rules {report['rules_code']['rules_sha1']}" if report.get("rules_code") else "")
+        + f"){changed}",
         f"records: {report['records']:,}   page size: {report['page_size']}   "
         f"feed: {report['feed']['kib_per_record']:.1f} KiB/record, served {report['feed']['mb_served']:,.0f} MB",
         "",
@@ -563,10 +607,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--records", type=int, default=10_000, help="records in the synthetic feed (N)")
     parser.add_argument("--page-size", type=int, default=100, help="records per ListRecords page")
     parser.add_argument(
-        "--only", default=",".join(CONTENDERS), help="comma-separated contenders to run (floor needs hub)"
+        "--only",
+        default=",".join(DEFAULT_CONTENDERS),
+        help=f"comma-separated contenders to run, of {', '.join(CONTENDERS)} (floor needs hub)",
     )
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON ('-' for stdout)")
     parser.add_argument("--profile", metavar="PATH", help="cProfile the hub's harvest into PATH (slows it down)")
+    parser.add_argument("--profile-notag", metavar="PATH", help="cProfile the hub-notag harvest into PATH")
     parser.add_argument("--naive-store", choices=("graph", "dataset"), default="graph")
     parser.add_argument("--naive-raw", choices=("yes", "no"), default="yes", help="naive peer keeps the raw XML")
     parser.add_argument(
@@ -605,7 +652,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     pin = not args.no_pin and hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > 1
     if pin:  # the feed server (this process) on the other cores, each contender on core 0
         os.sched_setaffinity(0, set(os.sched_getaffinity(0)) - {0})
-    code_before = hub_code()
+    code_before, rules_before = hub_code(), rules_code()
     quads = workdir / "hub-records.nq"
     options: dict[str, Any] = {"pin": pin, "core": 0}
     results: dict[str, dict[str, Any]] = {}
@@ -617,6 +664,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 extra: dict[str, Any] = {}
                 if name == "hub":
                     extra = {"profile": args.profile, "dump": str(quads) if "floor" in chosen else None}
+                elif name == "hub-notag":
+                    extra = {"profile": args.profile_notag}
                 elif name == "naive":
                     extra = {
                         "naive_store": args.naive_store,
@@ -642,6 +691,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = {
         "records": args.records,
         "hub_code": {**code_before, "changed_during_run": code_before != code_after},
+        "rules_code": {**rules_before, "changed_during_run": rules_before != rules_code()},
         "page_size": args.page_size,
         "machine": machine(),
         "pinned_to_one_core": pin,
