@@ -6,15 +6,11 @@ Fixtures are in tests/fixtures/dc/ and tests/fixtures/real/oai_dc/ (PROVENANCE.m
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from pathlib import Path
 
-import jsonschema
 import pyoxigraph as ox
 import pytest
 from lxml import etree
-from referencing import Registry, Resource
 
 from exchange import crosswalks
 from exchange.crosswalks import datacite, dcterms, oai_dc, trace
@@ -24,6 +20,7 @@ from exchange.model.amb import to_amb
 from exchange.normalize import language_tag, licence_uri
 from harvesters import xml
 from harvesters.oaipmh import parse_page, read_record
+from tests.test_model import amb_validator
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DC = FIXTURES / "dc"
@@ -444,17 +441,6 @@ def test_oai_dc_crlf_and_newline_padded_text() -> None:
 
 
 # ---------------------------------------------------------------- every record: schema, AMB, coverage
-
-
-@cache
-def amb_validator() -> jsonschema.Draft7Validator:
-    schemas = {}
-    for path in (FIXTURES / "amb" / "schemas").glob("*.json"):
-        schema = json.loads(path.read_text(encoding="utf-8"))
-        schemas[schema["$id"]] = Resource.from_contents(schema)
-    registry = Registry().with_resources(schemas.items())
-    root = schemas["https://w3id.org/kim/amb/20231019/schemas/schema.json"].contents
-    return jsonschema.Draft7Validator(root, registry=registry, format_checker=jsonschema.FormatChecker())
 
 
 @pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: p.name)

@@ -4,15 +4,12 @@ AMB examples (valid and invalid), trace coverage, and reading JSON-LD files (jso
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pyoxigraph as ox
 import pytest
 from lxml import etree
-from referencing import Registry, Resource
 
 from exchange.crosswalks import base, trace
 from exchange.crosswalks.base import CrosswalkError, RecordContext
@@ -21,6 +18,7 @@ from exchange.crosswalks.lrmi import ACCESS_MODE, LrmiCrosswalk, merge_age_range
 from exchange.model import to_ntriples, validate
 from exchange.model.amb import to_amb
 from exchange.normalize import iso_date, licence_uri
+from tests.test_model import amb_validator
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LRMI = FIXTURES / "lrmi"
@@ -65,18 +63,6 @@ def ids(concepts: list[dict[str, Any]]) -> list[str]:
 
 def labels(concepts: list[dict[str, Any]]) -> list[dict[str, str]]:
     return [c["prefLabel"] for c in concepts if "id" not in c]
-
-
-@cache
-def amb_validator() -> jsonschema.Draft7Validator:
-    """The real AMB JSON Schema, release 20231019 (tests/fixtures/amb/schemas)."""
-    schemas = {}
-    for path in (FIXTURES / "amb" / "schemas").glob("*.json"):
-        schema = json.loads(path.read_text(encoding="utf-8"))
-        schemas[schema["$id"]] = Resource.from_contents(schema)
-    registry = Registry().with_resources(schemas.items())
-    root = schemas["https://w3id.org/kim/amb/20231019/schemas/schema.json"].contents
-    return jsonschema.Draft7Validator(root, registry=registry, format_checker=jsonschema.FormatChecker())
 
 
 def real_documents() -> list[Document]:

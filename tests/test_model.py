@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 
 import jsonschema
@@ -85,7 +86,9 @@ def test_ntriples_refuse_what_would_break_the_store() -> None:
         to_ntriples(minimal(name={"en_GB": "x"}))
 
 
-def _amb_validator() -> jsonschema.Draft7Validator:
+@cache
+def amb_validator() -> jsonschema.Draft7Validator:
+    """The real AMB JSON Schema, release 20231019 (tests/fixtures/amb/schemas); shared by the crosswalk tests."""
     schemas = {}
     for path in (FIXTURES / "amb" / "schemas").glob("*.json"):
         schema = json.loads(path.read_text(encoding="utf-8"))
@@ -117,7 +120,7 @@ def _real_records() -> list[dict]:
 
 
 def test_amb_projection_of_real_records_is_valid_amb() -> None:
-    validator = _amb_validator()
+    validator = amb_validator()
     records = _real_records()
     assert len(records) > 100
     for record in records:
