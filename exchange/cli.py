@@ -20,6 +20,7 @@ from exchange import __version__
 from exchange.config import ConfigError, Settings
 from exchange.hub import Hub
 from exchange.model import record_iri
+from exchange.provider import publish
 from exchange.state import StateError
 from exchange.store import StoreError
 from exchange.tagging import assessments_graph
@@ -169,6 +170,23 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true", help="print JSON")
     report.set_defaults(run=cmd_crosswalk_report)
 
+    export = commands.add_parser(
+        "export",
+        help="write a bulk dump of the records (N-Quads, JSON-LD lines, LOM or oai_dc XML)",
+        description="Streams every live record (deleted ones are left out) page by page, so memory stays "
+        "flat however large the hub: nquads (record graphs with their assessments, plus the sources graph; "
+        "reloads into an equal store), jsonld (JSON Lines, one hub record per line), lom or oai_dc (one XML "
+        "document). Works while `eduhub serve` runs (the store is opened read-only). Progress and a summary "
+        "go to stderr. The same dumps are served at /dumps/. See docs/export.md.",
+        parents=[common],
+    )
+    export.add_argument("--format", required=True, choices=["nquads", "jsonld", "lom", "oai_dc"], help="dump format")
+    export.add_argument("--gzip", action="store_true", help="gzip the output (implied by an --output ending in .gz)")
+    export.add_argument("--source", help="only this source's records")
+    export.add_argument("--output", "-o", help="file to write (default: stdout; - is stdout)")
+    export.add_argument("--page-size", type=int, default=500, help="records read per page (default 500)")
+    export.set_defaults(run=cmd_export)
+
     serve = commands.add_parser("serve", help="serve the hub over HTTP (SPARQL at /sparql)", parents=[common])
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
@@ -232,6 +250,7 @@ def cmd_sources_remove(args: argparse.Namespace) -> int:
         hub.state.source(args.name)
         graphs = hub.store.graphs(record_iri(hub.settings.base, args.name, ""))
         hub.store.write_page([], graphs, then=f"DROP SILENT GRAPH <{assessments_graph(hub.settings.base, args.name)}>")
+        publish.forget_source(hub, args.name)
         hub.state.remove_source(args.name)
         hub.publish_sources()
     print(f"removed source {args.name} and its {len(graphs)} records")
@@ -343,6 +362,7 @@ def cmd_retag(args: argparse.Namespace) -> int:
             # One update per rule: a single transaction over a large source costs 3x the time and memory.
             for operation in tagging.source_operations(hub.settings.base, name, prefix, separately=True):
                 hub.store.update(operation)
+            publish.refresh_sets(hub, name)  # tag sets of the OAI-PMH provider
             records = len(hub.store.graphs(prefix))
             seconds = round(time.monotonic() - started, 3)
             results.append(
@@ -422,6 +442,38 @@ def cmd_query(args: argparse.Namespace) -> int:
     sys.stdout.buffer.write(result.body)
     if not result.body.endswith(b"\n"):
         sys.stdout.buffer.write(b"\n")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from exchange import export
+
+    settings = settings_of(args)
+    if not settings.store_dir.exists():
+        print(f"eduhub export: no hub data in {settings.data_dir} (harvest something first)", file=sys.stderr)
+        return 1
+    if args.page_size < 1:
+        print("eduhub export: --page-size must be at least 1", file=sys.stderr)
+        return 2
+    compressed = args.gzip or (args.output or "").endswith(".gz")
+    dump = export.Dump(args.format, args.source, gzip=compressed)
+
+    def progress(stats: export.Stats) -> None:
+        if stats.pages % 10 == 0:  # every 10 pages: 5,000 records at the default page size
+            print(f"eduhub {export.render_progress(stats)}", file=sys.stderr, flush=True)
+
+    with Hub.open(settings, read_only=True) as hub:
+        try:
+            stats = export.write(hub, dump, args.output, page_size=args.page_size, progress=progress)
+        except export.UnknownSource as error:
+            print(f"eduhub export: {error}", file=sys.stderr)
+            return 2
+        except OSError as error:  # the output cannot be written (broken pipes are main's)
+            if isinstance(error, BrokenPipeError):
+                raise
+            print(f"eduhub export: cannot write {args.output}: {error}", file=sys.stderr)
+            return 1
+    print(f"eduhub {export.render_summary(dump, stats)}", file=sys.stderr)
     return 0
 
 

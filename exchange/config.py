@@ -1,13 +1,14 @@
 """Hub settings: where the data lives and which base IRI names its records.
 
-Precedence: command-line flag, then environment (``EDUHUB_DATA``, ``EDUHUB_BASE``),
-then the default. The base IRI is fixed when a data folder is first created, because
-every record IRI (and named graph) is built from it.
+Precedence: command-line flag, then environment (``EDUHUB_DATA``, ``EDUHUB_BASE``,
+``EDUHUB_ADMIN_EMAIL``, ``EDUHUB_NAME``), then the default. The base IRI is fixed when a
+data folder is first created, because every record IRI (and named graph) is built from it.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,12 +27,25 @@ class Settings:
     base: str
     #: True when the base came from a flag or the environment, not the default
     base_explicit: bool = False
+    #: who answers for the hub (OAI-PMH Identify adminEmail)
+    admin_email: str = "admin@example.org"
+    #: the hub's name (OAI-PMH Identify repositoryName, dataset titles)
+    name: str = "EduHub Exchange"
 
     @classmethod
     def resolve(cls, data: str | None = None, base: str | None = None) -> Settings:
         data_dir = Path(data or os.environ.get("EDUHUB_DATA") or DEFAULT_DATA)
         explicit = base or os.environ.get("EDUHUB_BASE")
-        return cls(data_dir=data_dir, base=normalize_base(explicit or DEFAULT_BASE), base_explicit=bool(explicit))
+        email = os.environ.get("EDUHUB_ADMIN_EMAIL") or cls.admin_email
+        if not re.match(r"^\S+@(\S+\.)+\S+$", email):
+            raise ConfigError(f"EDUHUB_ADMIN_EMAIL must be an email address, got {email!r}")
+        return cls(
+            data_dir=data_dir,
+            base=normalize_base(explicit or DEFAULT_BASE),
+            base_explicit=bool(explicit),
+            admin_email=email,
+            name=os.environ.get("EDUHUB_NAME") or cls.name,
+        )
 
     @property
     def store_dir(self) -> Path:

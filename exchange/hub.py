@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from exchange.config import ConfigError, Settings
 from exchange.model import source_iri
 from exchange.model.rdf import literal
 from exchange.namespaces import RDF_TYPE, SCHEMA
 from exchange.normalize import web_url
+from exchange.provider.log import PublicationLog
 from exchange.state import HubState
 from exchange.store import GraphWrite, Store, open_store
 from exchange.vocabularies import Index
@@ -31,7 +33,7 @@ class Hub:
         state = HubState(settings.state_path)
         try:
             base = _fix_base(state, settings)
-            settings = Settings(data_dir=settings.data_dir, base=base, base_explicit=settings.base_explicit)
+            settings = dataclasses.replace(settings, base=base)
             store = open_store(settings.store_dir, read_only=read_only)
         except Exception:
             state.close()
@@ -50,6 +52,12 @@ class Hub:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+    #: what the OAI-PMH provider serves: datestamps, tombstones and sets (in the state's SQLite file)
+    publication: PublicationLog = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.publication = PublicationLog(self.state.db)
 
     @property
     def sources_graph(self) -> str:

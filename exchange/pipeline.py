@@ -22,6 +22,7 @@ from exchange.crosswalks import CrosswalkError, RecordContext
 from exchange.hub import Hub
 from exchange.model import RecordInvalid, record_iri, to_ntriples, validate
 from exchange.normalize import iso_date
+from exchange.provider import publish
 from exchange.state import Quarantined, RawRecord, Source, now
 from exchange.store import GraphWrite
 from harvesters import xml
@@ -149,6 +150,9 @@ def harvest(
         if summary.mode == "full":
             _drop_unseen(hub, source, seen, summary, tags)
         tags.source_wide()
+        publish.reconcile(hub, name)
+        if tags.enabled:
+            publish.refresh_source_wide(hub, name)  # source-wide tags (duplicate titles) are sets too
         hub.state.update_source(
             name,
             harvest_prefix=prefix,
@@ -293,10 +297,13 @@ def _commit(hub: Hub, source: Source, outcome: _Outcome, summary: RunSummary, ru
 def _record_state(
     hub: Hub, source: Source, outcome: _Outcome, puts: list[GraphWrite], deletes: list[str], run_id: int | None
 ) -> None:
-    """After the store commit: quarantine, release and archive in one SQLite transaction."""
+    """After the store commit: quarantine, release, archive and the publication log in one SQLite
+    transaction."""
     stored = [outcome.identifiers[w.graph] for w in puts]
     dropped = [outcome.identifiers[g] for g in deletes]
+    changes = publish.page_changes(hub, source.name, puts, deletes)
     with hub.state.transaction():
+        publish.record(hub, changes)
         for item in outcome.quarantined:
             hub.state.quarantine(item, run_id)
         hub.state.release(source.name, stored + dropped)
@@ -359,7 +366,10 @@ def _drop_unseen(hub: Hub, source: Source, seen: set[str], summary: RunSummary, 
     gone = [g for g in hub.store.graphs(prefix) if g not in seen]
     if gone:
         hub.store.write_page([], gone, then=tags.page([], gone))
-        hub.state.forget_raw(source.name, [unquote(g[len(prefix) :]) for g in gone])
+        changes = publish.page_changes(hub, source.name, [], gone)
+        with hub.state.transaction():
+            hub.state.forget_raw(source.name, [unquote(g[len(prefix) :]) for g in gone])
+            publish.record(hub, changes)
         summary.deleted += len(gone)
         summary.notes.append(f"{len(gone)} records no longer listed by the source were removed")
 

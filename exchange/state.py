@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -141,6 +141,14 @@ class HubState:
 
     def set_setting(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value))
+
+    def setting_or_create(self, key: str, make: Callable[[], str]) -> str:
+        """The setting, created with ``make()`` if absent; when two processes race, both get the
+        first one's value (a signing secret must be one per hub)."""
+        self.db.execute("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)", (key, make()))
+        value = self.setting(key)
+        assert value is not None
+        return value
 
     # ------------------------------------------------------------------ sources
 

@@ -17,6 +17,7 @@ from exchange.api import create_app
 from exchange.config import Settings
 from exchange.demo.replay import ReplayServer
 from exchange.hub import Hub
+from exchange.provider.protocol import Provider
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OAI_FEEDS = FIXTURES / "oai"
@@ -50,9 +51,9 @@ def free_port() -> int:
 class LiveServer:
     """The hub app under uvicorn in a thread, on a free loopback port."""
 
-    def __init__(self, hub: Hub) -> None:
+    def __init__(self, hub: Hub, provider: Provider | None = None) -> None:
         self.port = free_port()
-        config = uvicorn.Config(create_app(hub), host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(create_app(hub, provider), host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

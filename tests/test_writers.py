@@ -351,7 +351,7 @@ def lom_texts(lom: etree._Element, path: str) -> list[str]:
 
 
 def test_registry_by_metadata_prefix() -> None:
-    assert [f.prefix for f in writers.formats()] == ["oai_dc", "lom"]
+    assert [f.prefix for f in writers.formats()] == ["oai_dc", "lom", "eduhub"]
     lom = writers.get("lom")
     assert (lom.namespace, lom.schema) == (LOM, "http://ltsc.ieee.org/xsd/lomv1.0/lom.xsd")
     assert writers.get("oai_dc").schema == "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"

@@ -8,13 +8,14 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from exchange import __version__
-from exchange.api import assessments, errors, sparql
+from exchange.api import assessments, dumps, errors, linkeddata, oai, sparql
 from exchange.hub import Hub
+from exchange.provider.protocol import Provider
 
 COUNT_QUERY = "SELECT (COUNT(?r) AS ?n) WHERE { ?r a <http://schema.org/LearningResource> }"
 
 
-def create_app(hub: Hub) -> FastAPI:
+def create_app(hub: Hub, provider: Provider | None = None) -> FastAPI:
     app = FastAPI(
         title="EduHub Exchange",
         version=__version__,
@@ -22,9 +23,13 @@ def create_app(hub: Hub) -> FastAPI:
         "normalized to schema.org/LRMI, republished through SPARQL.",
     )
     app.state.hub = hub
+    app.state.provider = provider or Provider(hub)
     errors.install(app)
     app.include_router(sparql.router)
     app.include_router(assessments.router)
+    app.include_router(linkeddata.router)
+    app.include_router(oai.router)
+    app.include_router(dumps.router)
 
     @app.get("/health", summary="Liveness and record count")
     def health() -> dict[str, object]:
@@ -46,6 +51,11 @@ _INDEX = """<!doctype html>
 <ul>
 <li><a href="/sparql?query={count}">SPARQL: count the learning resources</a></li>
 <li><a href="/sparql">SPARQL service description</a></li>
+<li><a href="/oai?verb=Identify">OAI-PMH 2.0</a></li>
+<li><a href="/dumps/">Bulk dumps (N-Quads, JSON-LD lines, LOM, oai_dc)</a></li>
+<li><a href="/vocab/">Vocabularies (SKOS concept schemes)</a></li>
+<li><a href="/.well-known/void">Dataset description (VoID)</a>, <a href="/catalog">catalog (DCAT)</a></li>
+<li><a href="/context.jsonld">JSON-LD context of hub records</a></li>
 <li><a href="/health">Health</a></li>
 <li><a href="/docs">API documentation (OpenAPI)</a></li>
 </ul>

@@ -29,6 +29,7 @@ from exchange.crosswalks import (  # noqa: F401  isort: skip
     lom_es,
     lomfr,
     lrmi,
+    native,
     nl_lom,
     normetic,
     oai_dc,

@@ -5,6 +5,7 @@ A record is a plain ``dict`` (see schemas/hub-record.schema.json); crosswalks bu
 named graph, and :mod:`exchange.model.amb` projects it onto plain AMB JSON-LD.
 """
 
+from exchange.model.from_rdf import NotARecordGraph, record_from_triples
 from exchange.model.rdf import to_ntriples
 from exchange.model.record import (
     NO_LANGUAGE,
@@ -19,10 +20,12 @@ from exchange.model.record import (
 
 __all__ = [
     "NO_LANGUAGE",
+    "NotARecordGraph",
     "Record",
     "RecordInvalid",
     "add_text",
     "concept",
+    "record_from_triples",
     "record_iri",
     "source_iri",
     "to_ntriples",

@@ -9,6 +9,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+import pyoxigraph as ox
+
 
 class StoreError(RuntimeError):
     """The store failed; the message says what the caller can do about it."""
@@ -68,6 +70,9 @@ class Store(Protocol):
 
     def select(self, sparql: str) -> list[dict[str, str]]:
         """Convenience for internal callers: SELECT rows as ``{variable: lexical value}``."""
+
+    def triples(self, graphs: Sequence[str]) -> dict[str, list[ox.Triple]]:
+        """The triples of each of ``graphs`` that exists (publishing reads a page of records)."""
 
     def has_graph(self, graph: str) -> bool: ...
 

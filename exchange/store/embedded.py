@@ -90,6 +90,15 @@ class EmbeddedStore:
         names = [v.value for v in result.variables]
         return [{name: term.value for name in names if (term := row[name]) is not None} for row in result]
 
+    def triples(self, graphs: Sequence[str]) -> dict[str, list[ox.Triple]]:
+        found: dict[str, list[ox.Triple]] = {}
+        for graph in graphs:
+            quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+            triples = [quad.triple for quad in quads]
+            if triples:
+                found[graph] = triples
+        return found
+
     def has_graph(self, graph: str) -> bool:
         return self._store.contains_named_graph(ox.NamedNode(graph))
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from lxml import etree
 
 from exchange.model import Record
-from exchange.namespaces import LOM, OAI_DC
+from exchange.namespaces import EDUHUB_NATIVE, LOM, OAI_DC
 from exchange.writers.lom import LOM_SCHEMA, write_lom
+from exchange.writers.native import NATIVE_SCHEMA, write_native
 from exchange.writers.oai_dc import OAI_DC_SCHEMA, write_oai_dc
 
 
@@ -38,6 +39,7 @@ _FORMATS: dict[str, MetadataFormat] = {
     for fmt in (
         MetadataFormat("oai_dc", OAI_DC, OAI_DC_SCHEMA, write_oai_dc),
         MetadataFormat("lom", LOM, LOM_SCHEMA, write_lom),
+        MetadataFormat("eduhub", EDUHUB_NATIVE, NATIVE_SCHEMA, write_native),
     )
 }
 
@@ -59,4 +61,4 @@ def write(prefix: str, record: Record) -> etree._Element:
     return get(prefix).write(record)
 
 
-__all__ = ["MetadataFormat", "UnknownFormat", "formats", "get", "write", "write_lom", "write_oai_dc"]
+__all__ = ["MetadataFormat", "UnknownFormat", "formats", "get", "write", "write_lom", "write_native", "write_oai_dc"]
