@@ -124,11 +124,15 @@ def language_tag(value: str | None) -> str | None:
 def _canonical_tag(subtags: list[str]) -> str:
     primary = subtags[0]
     primary = ISO639_1.get(primary, primary) if len(primary) == 3 else DEPRECATED_639_1.get(primary, primary)
-    out = [primary]
-    private = len(primary) == 1
+    return subtag_case([primary, *subtags[1:]])
+
+
+def subtag_case(subtags: list[str]) -> str:
+    """Lower-case subtags joined in BCP 47 case: RFC 5646 §2.1.1, regions upper case, scripts
+    title case, all else (and anything after a singleton such as "x-") lower case."""
+    out = [subtags[0]]
+    private = len(subtags[0]) == 1
     for subtag in subtags[1:]:
-        # RFC 5646 §2.1.1: regions upper case, scripts title case, all else (and anything
-        # after a singleton such as "x-") lower case.
         private = private or len(subtag) == 1
         if not private and len(subtag) == 2:
             subtag = subtag.upper()

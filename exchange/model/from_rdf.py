@@ -53,6 +53,7 @@ from exchange.model.rdf import (
 )
 from exchange.model.record import NO_LANGUAGE, Record
 from exchange.namespaces import HUB, RDF_TYPE, SCHEMA, SKOS, XSD
+from exchange.normalize import subtag_case
 
 
 class NotARecordGraph(ValueError):
@@ -101,17 +102,7 @@ def _nt(subject: str, predicate: str, obj: Any) -> str:
 @lru_cache(maxsize=4096)
 def language_case(tag: str) -> str:
     """A language tag in BCP 47 case (RFC 5646 §2.1.1: ``zh-Hant-TW``); RDF parsers give it in lower case."""
-    subtags = tag.lower().split("-")
-    out = [subtags[0]]
-    private = len(subtags[0]) == 1
-    for subtag in subtags[1:]:
-        private = private or len(subtag) == 1
-        if not private and len(subtag) == 2:
-            subtag = subtag.upper()
-        elif not private and len(subtag) == 4 and subtag.isalpha():
-            subtag = subtag.title()
-        out.append(subtag)
-    return "-".join(out)
+    return subtag_case(tag.lower().split("-"))
 
 
 def _plain(subject: str, predicate: str, obj: Any) -> str:
