@@ -144,9 +144,9 @@ def test_base_iri_is_fixed_when_the_data_folder_is_created(tmp_path: Path) -> No
 
 def test_demo_serves_exactly_the_live_records_of_its_feeds(tmp_path: Path) -> None:
     port = free_port()
-    env = {**os.environ, "EDUHUB_DATA": str(tmp_path / "demo")}
+    env = dict(os.environ)
     process = subprocess.Popen(
-        [EDUHUB, "demo", "--port", str(port)],
+        [EDUHUB, "demo", "--port", str(port), "--data", str(tmp_path / "demo")],  # the demo ignores $EDUHUB_DATA
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -167,6 +167,17 @@ def test_demo_serves_exactly_the_live_records_of_its_feeds(tmp_path: Path) -> No
             time.sleep(0.2)
         # the bundled feeds, read independently: Edurep 11 live + MIT 58 live
         assert sparql_count(url) == 69
+        # a fresh demo folder takes the served address as its base: the links work
+        identify = httpx.get(f"{url}/oai", params={"verb": "Identify"}).text
+        assert f"<baseURL>{url}/oai</baseURL>" in identify
+        rows = httpx.get(
+            f"{url}/sparql",
+            params={"query": "SELECT ?r WHERE { ?r a <http://schema.org/LearningResource> } LIMIT 1"},
+            headers={"Accept": "application/sparql-results+json"},
+        ).json()["results"]["bindings"]
+        record = rows[0]["r"]["value"]
+        assert record.startswith(f"{url}/resources/")
+        assert httpx.get(record, headers={"Accept": "text/turtle"}).status_code == 200
     finally:
         os.killpg(process.pid, signal.SIGINT)
         out, _ = process.communicate(timeout=30)

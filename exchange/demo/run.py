@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from urllib.parse import quote
@@ -29,6 +30,10 @@ def run_demo(settings: Settings, host: str, port: int, *, serve: bool = True) ->
     from exchange.cli import print_summaries
     from exchange.cli import serve as serve_hub
 
+    if not settings.base_explicit:
+        # Record IRIs, OAI-PMH baseURL and linked-data links name the address being served
+        # (a data folder keeps the base it was created with, see exchange.hub._fix_base).
+        settings = dataclasses.replace(settings, base=f"http://{host}:{port}")
     with ReplayServer(feed_folders()) as replay, Hub.open(settings) as hub:
         print(
             f"Replay OAI-PMH server with recorded real responses at http://{replay.host}:{replay.port}/",
@@ -58,6 +63,9 @@ def run_demo(settings: Settings, host: str, port: int, *, serve: bool = True) ->
         print("Try:")
         print(f"  {base}/sparql?query={quote(COUNT)}")
         print(f"  {base}/sparql?query={quote(EXAMPLE)}&format=csv")
+        print(f"  {base}/oai?verb=ListRecords&metadataPrefix=oai_dc")
+        print(f"  {base}/.well-known/void")
+        print(f"  {base}/dumps/")
         print(f"  {base}/docs")
         print(f"  eduhub --data {settings.data_dir} query '{COUNT}'  (in another shell, while this runs)")
         sys.stdout.flush()
