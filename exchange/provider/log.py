@@ -187,8 +187,10 @@ class PublicationLog:
         row = self.db.execute("SELECT MIN(datestamp) FROM oai_items").fetchone()
         return row[0] if row else None
 
-    def used_sets(self) -> set[str]:
-        return {row[0] for row in self.db.execute("SELECT DISTINCT set_spec FROM oai_sets")}
+    def latest(self) -> str | None:
+        """The newest datestamp: when the hub last changed what it publishes."""
+        row = self.db.execute("SELECT MAX(datestamp) FROM oai_items").fetchone()
+        return row[0] if row else None
 
     def _sets_of_many(self, items: list[str]) -> dict[str, tuple[str, ...]]:
         found: dict[str, list[str]] = {}
