@@ -13,7 +13,9 @@ Formats (docs/export.md):
   loaded into an empty store gives the hub's store without its vocabulary graphs (those ship
   with the hub, in ``vocabularies/``). A source's dump is the same slice for one source (its
   node of the sources graph, its records, its assessments).
-* ``jsonld``: JSON Lines, one hub record per line, compact JSON-LD under the hub context.
+* ``jsonld``: JSON Lines, one record per line: the JSON-LD its linked-data page serves
+  (:func:`exchange.linkeddata.record_jsonld`: the hub record under the hub context, stating
+  exactly the record graph, with its assessments), made from the same page reads as N-Quads.
 * ``lom``, ``oai_dc``: one XML document, ``<records xmlns="https://w3id.org/eduhub/ns/dump/">``
   holding each record's payload element as the OAI-PMH provider writes it.
 
@@ -31,7 +33,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -39,7 +41,7 @@ from typing import IO, Any
 import pyoxigraph as ox
 from lxml import etree
 
-from exchange import writers
+from exchange import linkeddata, writers
 from exchange.hub import Hub
 from exchange.model import record_from_triples, source_iri
 from exchange.namespaces import HUB
@@ -50,10 +52,10 @@ from exchange.tagging import assessments_graph
 
 log = logging.getLogger(__name__)
 
+#: the JSON-LD context every line of a ``jsonld`` dump names (schemas/hub-context.jsonld)
+HUB_CONTEXT = linkeddata.HUB_CONTEXT
 #: log items per page: one store read per page, and what stays in memory
 PAGE_SIZE = 500
-#: the JSON-LD context every line of a ``jsonld`` dump names (schemas/hub-context.jsonld)
-HUB_CONTEXT = "https://w3id.org/eduhub/context.jsonld"
 #: namespace of the wrapper element of the XML dumps
 DUMP_NS = "https://w3id.org/eduhub/ns/dump/"
 #: name of the whole-hub dumps (``all.nq``); a source's dumps are named after the source
@@ -80,7 +82,7 @@ FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
         Format("nquads", ".nq", "application/n-quads", "record graphs with their assessments, N-Quads"),
-        Format("jsonld", ".jsonl", "application/x-ndjson", "one hub record per line, JSON-LD (JSON Lines)"),
+        Format("jsonld", ".jsonl", "application/x-ndjson", "one record per line, its linked-data JSON-LD (JSON Lines)"),
         Format("lom", ".lom.xml", "application/xml", "IEEE LOM records in one XML document"),
         Format("oai_dc", ".oai_dc.xml", "application/xml", "oai_dc records in one XML document"),
     )
@@ -240,16 +242,26 @@ def _graphs(hub: Hub, items: Sequence[Item], stats: Stats) -> list[tuple[str, st
     return graphs
 
 
-def _records(hub: Hub, items: Sequence[Item], names: dict[str, str], stats: Stats) -> list[dict[str, Any]]:
-    """The hub records of a page, in log order (what the OAI-PMH provider serves)."""
-    records = []
-    for _, graph, triples in _graphs(hub, items, stats):
+def _read(
+    hub: Hub, items: Sequence[Item], names: dict[str, str], stats: Stats
+) -> list[tuple[str, str, list[ox.Triple], dict[str, Any]]]:
+    """(source, graph, triples, hub record) of each item of a page, in log order: the record
+    rebuilt from its graph as the OAI-PMH provider and the linked-data pages rebuild it."""
+    read = []
+    for source, graph, triples in _graphs(hub, items, stats):
         try:
-            records.append(record_from_triples(graph, triples, names))
+            record = record_from_triples(graph, triples, names)
         except ValueError as error:  # a graph the reader does not understand is not dumped half
             log.warning("cannot dump %s: %s", graph, error)
             stats.skipped += 1
-    return records
+            continue
+        read.append((source, graph, triples, record))
+    return read
+
+
+def _records(hub: Hub, items: Sequence[Item], names: dict[str, str], stats: Stats) -> list[dict[str, Any]]:
+    """The hub records of a page, in log order (what the OAI-PMH provider serves)."""
+    return [record for *_, record in _read(hub, items, names, stats)]
 
 
 def _provider_names(hub: Hub) -> dict[str, str]:
@@ -277,30 +289,34 @@ def _sources_quads(hub: Hub, source: str | None) -> bytes:
 
 def _nquads_page(hub: Hub, items: Sequence[Item], stats: Stats) -> bytes:
     graphs = _graphs(hub, items, stats)
-    assessments, unclaimed = _assessments(hub, graphs)
+    assessments: dict[str, list[ox.Triple]] = {}
+    unclaimed: dict[str, list[ox.Triple]] = {}
+    for source, triples in _assessments(hub, graphs).items():
+        claimed, rest = _claimed(triples, {graph for owner, graph, _ in graphs if owner == source})
+        assessments.update(claimed)
+        if rest:
+            unclaimed[assessments_graph(hub.settings.base, source)] = rest
     out = []
     for source, graph, triples in graphs:
         out.append(_quad_lines(_ntriples(triples), graph))
-        out.append(_quad_lines(assessments.get(graph, []), assessments_graph(hub.settings.base, source)))
+        out.append(_quad_lines(_ntriples(assessments.get(graph, [])), assessments_graph(hub.settings.base, source)))
         stats.records += 1
-    out += (_quad_lines(lines, graph) for graph, lines in unclaimed.items())
+    out += (_quad_lines(_ntriples(triples), graph) for graph, triples in unclaimed.items())
     return b"".join(out)
 
 
-def _assessments(
-    hub: Hub, graphs: Sequence[tuple[str, str, list[ox.Triple]]]
-) -> tuple[dict[str, list[bytes]], dict[str, list[bytes]]]:
-    """The assessment triples of a page's records as N-Triples lines, by record (one CONSTRUCT
-    per source), and by assessments graph the lines no record claims (none, as the rules
-    write them: kept all the same, after the page's records).
+def _assessments(hub: Hub, graphs: Sequence[tuple[str, str, list[ox.Triple]]]) -> dict[str, list[ox.Triple]]:
+    """The assessment triples of a page's records, by source: one CONSTRUCT per source (over
+    its assessments graph), for both the N-Quads and the JSON-LD lines.
 
     An assessment graph holds, for each record, ``<record> hub:assessment <record#…>`` and the
-    assessment nodes' own triples (docs/tagging.md)."""
+    assessment nodes' own triples (docs/tagging.md). The query gives every triple of the graph
+    whose subject is one of the records, and every triple of a node one of them links with
+    ``hub:assessment``."""
     by_source: dict[str, list[str]] = {}
     for source, graph, _ in graphs:
         by_source.setdefault(source, []).append(graph)
-    found: dict[str, list[bytes]] = {}
-    unclaimed: dict[str, list[bytes]] = {}
+    found: dict[str, list[ox.Triple]] = {}
     for source, records in by_source.items():
         graph = assessments_graph(hub.settings.base, source)
         query = (
@@ -309,15 +325,45 @@ def _assessments(
             + f" }} {{ ?r ?p ?o BIND(?r AS ?s) }} UNION {{ ?r <{HUB}assessment> ?s . ?s ?p ?o }} }} }}"
         )
         body = hub.store.query(query, graph_format="application/n-triples").body
-        wanted = set(records)
-        for line in body.splitlines(keepends=True):
-            # An N-Triples line starts with its subject; an assessment node is ``<{record}#…>``.
-            subject = line[1 : line.find(b">")].decode("utf-8").split("#", 1)[0] if line[:1] == b"<" else ""
-            if subject in wanted:
-                found.setdefault(subject, []).append(line)
-            elif line.strip():
-                unclaimed.setdefault(graph, []).append(line)
-    return found, unclaimed
+        triples = [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+        if triples:
+            found[source] = triples
+    return found
+
+
+def _claimed(
+    triples: Iterable[ox.Triple], records: Collection[str]
+) -> tuple[dict[str, list[ox.Triple]], list[ox.Triple]]:
+    """Assessment triples by the record of ``records`` their subject names (the record, or one
+    of its nodes ``<{record}#…>``): a record's N-Quads block; and the triples whose subject
+    names none of them (none, as the rules write them: kept all the same, after the page's
+    records)."""
+    claimed: dict[str, list[ox.Triple]] = {}
+    rest: list[ox.Triple] = []
+    for triple in triples:
+        record = triple.subject.value.split("#", 1)[0] if isinstance(triple.subject, ox.NamedNode) else None
+        if record in records:
+            claimed.setdefault(record, []).append(triple)
+        else:
+            rest.append(triple)
+    return claimed, rest
+
+
+def _linked(triples: Iterable[ox.Triple], records: Iterable[str]) -> dict[str, set[ox.Triple]]:
+    """The assessment triples of each of ``records`` as :func:`exchange.linkeddata.record_view`
+    reads them: ``<record> hub:assessment ?a`` and the triples of ``?a``, for each ``?a`` that
+    has some. A record without assessments is left out."""
+    by_subject: dict[Any, list[ox.Triple]] = {}
+    for triple in triples:
+        by_subject.setdefault(triple.subject, []).append(triple)
+    linked: dict[str, set[ox.Triple]] = {}
+    for record in records:
+        for link in by_subject.get(ox.NamedNode(record), ()):
+            if link.predicate.value == HUB + "assessment" and link.object in by_subject:
+                found = linked.setdefault(record, set())
+                found.add(link)
+                found.update(by_subject[link.object])
+    return linked
 
 
 def _ntriples(triples: Sequence[ox.Triple]) -> list[bytes]:
@@ -345,9 +391,18 @@ def _jsonld(hub: Hub, source: str | None, page_size: int, stats: Stats) -> Chunk
 
 
 def _jsonld_page(hub: Hub, items: Sequence[Item], names: dict[str, str], stats: Stats) -> bytes:
+    """Each readable record of the page as its linked-data page serves it in JSON-LD
+    (:func:`exchange.linkeddata.record_jsonld` of the same :class:`~exchange.linkeddata.RecordView`),
+    one per line."""
+    read = _read(hub, items, names, stats)
+    graphs = [(source, graph, triples) for source, graph, triples, _ in read]
+    assessments: dict[str, set[ox.Triple]] = {}
+    for source, triples in _assessments(hub, graphs).items():
+        assessments.update(_linked(triples, [graph for owner, graph, _ in graphs if owner == source]))
     lines = []
-    for record in _records(hub, items, names, stats):
-        lines.append(json.dumps({"@context": HUB_CONTEXT, **record}, ensure_ascii=False, separators=(",", ":")))
+    for source, graph, triples, record in read:
+        view = linkeddata.RecordView(graph, source, triples, record, assessments.get(graph, set()))
+        lines.append(json.dumps(linkeddata.record_jsonld(view), ensure_ascii=False, separators=(",", ":")))
         stats.records += 1
     return "".join(line + "\n" for line in lines).encode("utf-8")
 

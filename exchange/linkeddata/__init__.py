@@ -26,7 +26,8 @@ Modules, lowest first (each imports only modules listed above it):
 - :mod:`~exchange.linkeddata.schemas`: the files of the shipped schemas/ folder and the JSON-LD
   context document.
 
-This package re-exports what :mod:`exchange.api.linkeddata` and the tests use; import anything
+This package re-exports what :mod:`exchange.api.linkeddata`, :mod:`exchange.export` (whose
+``jsonld`` dump lines are :func:`record_jsonld` documents) and the tests use; import anything
 else from its module.
 """
 

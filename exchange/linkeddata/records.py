@@ -9,6 +9,7 @@ concepts it links (the last two are what the record JSON carries beyond the reco
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -18,7 +19,7 @@ import pyoxigraph as ox
 from exchange import reports, writers
 from exchange.hub import Hub
 from exchange.linkeddata.negotiation import Gone, NotAcceptable, NotFound
-from exchange.linkeddata.serialization import _construct, _iri, _triple, _triple_key, graph_jsonld, jsonld_value
+from exchange.linkeddata.serialization import _construct, _iri, _triple, graph_jsonld, jsonld_value
 from exchange.model import record_from_triples, record_iri, source_iri
 from exchange.model.rdf import _DATE_TYPES, _DURATION, AGENT_PROPERTIES, CONCEPT_PROPERTIES, HUB_PROPERTIES
 from exchange.namespaces import HUB, RDF_TYPE, SCHEMA, SKOS, XSD
@@ -139,25 +140,36 @@ def record_jsonld(view: RecordView) -> dict[str, Any]:
 
 
 def _assessment_nodes(view: RecordView) -> list[dict[str, Any]]:
-    by_node: dict[str, dict[str, Any]] = {}
-    links = [t.object.value for t in view.assessment_triples if t.predicate.value == HUB + "assessment"]
-    for node in sorted(links):
-        by_node[node] = {"id": node}
-    for triple in sorted(view.assessment_triples, key=_triple_key):
-        node = by_node.get(triple.subject.value) if isinstance(triple.subject, ox.NamedNode) else None
-        if node is None:
-            continue
-        predicate = triple.predicate.value
-        if predicate == RDF_TYPE and isinstance(triple.object, ox.NamedNode):
-            node.setdefault("type", []).append(_hub_compact(triple.object.value))
-            continue
-        value = jsonld_value(triple.object)
-        if isinstance(value, dict) and "@id" in value:
-            value = {"id": value["@id"]}
-        node.setdefault(_hub_compact(predicate), []).append(value)
-    return list(by_node.values())
+    """The nodes the record links with ``hub:assessment``, by IRI, each with its triples by
+    predicate and object (their N-Triples forms): the same document whatever order the store
+    gives the triples in."""
+    link = HUB + "assessment"
+    nodes = sorted({t.object.value for t in view.assessment_triples if t.predicate.value == link})
+    own: dict[str, list[ox.Triple]] = {node: [] for node in nodes}
+    for triple in view.assessment_triples:
+        if isinstance(triple.subject, ox.NamedNode) and triple.subject.value in own:
+            own[triple.subject.value].append(triple)
+    out = []
+    for node in nodes:
+        found: dict[str, Any] = {"id": node}
+        for triple in sorted(own[node], key=_predicate_object):
+            predicate = triple.predicate.value
+            if predicate == RDF_TYPE and isinstance(triple.object, ox.NamedNode):
+                found.setdefault("type", []).append(_hub_compact(triple.object.value))
+                continue
+            value = jsonld_value(triple.object)
+            if isinstance(value, dict) and "@id" in value:
+                value = {"id": value["@id"]}
+            found.setdefault(_hub_compact(predicate), []).append(value)
+        out.append(found)
+    return out
 
 
+def _predicate_object(triple: ox.Triple) -> tuple[str, str]:
+    return (triple.predicate.value, str(triple.object))
+
+
+@functools.lru_cache(maxsize=256)
 def _hub_compact(iri: str) -> str:
     """A key or type in a document under the hub context: ``hub:`` and ``skos:`` compacted
     (the context defines both), other IRIs in full (its ``@vocab`` is schema.org)."""
