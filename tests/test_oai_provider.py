@@ -448,3 +448,41 @@ def test_source_wide_tags_become_sets_after_the_harvest(hub: Hub, replay: Replay
     duplicates = {item_of(hub.settings.base, row["g"]) for row in rows}
     members = {item for item, _ in hub.publication.members({"tag:problem:duplicate-title"}, "tudelft/")}
     assert duplicates and members == duplicates
+
+
+def test_the_log_keeps_each_record_as_the_store_gives_it(published: tuple[Hub, LiveServer]) -> None:
+    """The provider serves the log's copy; it must be what reading the graph gives."""
+    from exchange.model import record_from_triples, source_iri
+    from exchange.provider.publish import graph_of
+
+    hub, _ = published
+    items = [i.item for i in hub.publication.page(_everything(), None, 10_000) if not i.deleted]
+    kept = hub.publication.records(items)
+    assert set(kept) == set(items)
+    names = {source_iri(hub.settings.base, s.name): s.name for s in hub.state.sources()}
+    graphs = hub.store.triples([graph_of(hub.settings.base, item) for item in items])
+    for item in items:
+        graph = graph_of(hub.settings.base, item)
+        assert kept[item] == record_from_triples(graph, graphs[graph], names)
+
+
+def test_a_record_without_a_kept_copy_is_read_from_the_store_and_copied_later(hub: Hub, replay: ReplayServer) -> None:
+    from exchange.provider.protocol import respond
+    from exchange.provider.publish import keep_copies
+
+    hub.state.add_source("tudelft", replay.url("tudelft"))
+    assert harvest(hub, "tudelft").status == "ok"
+    provider = Provider(hub)
+    item = sorted(hub.publication.live_items("tudelft"))[0]
+    request = [("verb", "GetRecord"), ("metadataPrefix", "oai_dc"), ("identifier", provider.identifier(item))]
+
+    def metadata() -> bytes:
+        return etree.tostring(etree.fromstring(respond(provider, request)).find(".//oai:metadata", NS))
+
+    served = metadata()
+    with hub.state.transaction():  # as a log made before it kept records
+        hub.publication.db.execute("UPDATE oai_items SET record = NULL WHERE item = ?", (item,))
+    assert hub.publication.without_copy("tudelft") == [item]
+    assert metadata() == served  # read from the store instead
+    assert keep_copies(hub, "tudelft") == 1
+    assert hub.publication.without_copy("tudelft") == [] and metadata() == served

@@ -2,18 +2,23 @@
 
 One row per record the hub has ever published: its datestamp (when the hub last changed it,
 OAI-PMH 2.0 §2.7.1), whether it is deleted (a tombstone: ``deletedRecord=persistent``, §2.5.1),
-a digest of its graph (so an unchanged re-harvest does not move the datestamp) and its sets.
-
-The record graphs stay in the store; the log only orders them. Paging is a keyset on
+a digest of its graph (so an unchanged re-harvest does not move the datestamp), its sets, and
+the hub record as the provider serves it (compressed JSON, rebuilt from the graph when the page
+is committed: reading a record back from the store costs about twice writing it out as
+oai_dc, see BENCHMARKS.md). The record graphs in the store stay the source of truth; a
+missing copy is read from the store. Paging is a keyset on
 (datestamp, item), which SQLite answers from one index, so the last page of a large list costs
 what the first does. Items are record IRIs without ``{base}/resources/``: ``{source}/{local-id}``.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS oai_items (
@@ -21,7 +26,8 @@ CREATE TABLE IF NOT EXISTS oai_items (
     source TEXT NOT NULL,
     datestamp TEXT NOT NULL,        -- YYYY-MM-DDThh:mm:ssZ, UTC
     deleted INTEGER NOT NULL DEFAULT 0,
-    digest TEXT NOT NULL DEFAULT ''  -- of the record graph's lines; '' = unknown
+    digest TEXT NOT NULL DEFAULT '',  -- of the record graph's lines; '' = unknown
+    record BLOB                     -- zlib JSON of the hub record served; NULL: read the store
 );
 CREATE INDEX IF NOT EXISTS oai_items_order ON oai_items (datestamp, item);
 CREATE INDEX IF NOT EXISTS oai_items_source ON oai_items (source, item);
@@ -52,6 +58,8 @@ class Change:
     digest: str = ""
     sets: frozenset[str] | None = None  # None: keep the sets the item has
     deleted: bool = False
+    #: the hub record as served, made with :func:`pack`; None: the provider reads the store
+    record: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,9 @@ class PublicationLog:
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
         db.executescript(SCHEMA)
+        columns = {row[1] for row in db.execute("PRAGMA table_info(oai_items)")}
+        if "record" not in columns:  # a log made before records were kept in it
+            db.execute("ALTER TABLE oai_items ADD COLUMN record BLOB")
 
     # ------------------------------------------------------------------ writes
 
@@ -87,7 +98,7 @@ class PublicationLog:
                 if old is None or old[1]:
                     continue  # never published, or already a tombstone
                 self.db.execute(
-                    "UPDATE oai_items SET deleted = 1, datestamp = ?, digest = '' WHERE item = ?",
+                    "UPDATE oai_items SET deleted = 1, datestamp = ?, digest = '', record = NULL WHERE item = ?",
                     (stamp, change.item),
                 )
                 moved += 1
@@ -98,10 +109,10 @@ class PublicationLog:
                 if same_content and (sets is None or sets == self.sets_of(change.item)):
                     continue
             self.db.execute(
-                "INSERT INTO oai_items (item, source, datestamp, deleted, digest) VALUES (?, ?, ?, 0, ?) "
+                "INSERT INTO oai_items (item, source, datestamp, deleted, digest, record) VALUES (?, ?, ?, 0, ?, ?) "
                 "ON CONFLICT (item) DO UPDATE SET datestamp = excluded.datestamp, deleted = 0, "
-                "digest = excluded.digest, source = excluded.source",
-                (change.item, change.source, stamp, change.digest),
+                "digest = excluded.digest, source = excluded.source, record = excluded.record",
+                (change.item, change.source, stamp, change.digest, change.record),
             )
             if sets is not None:
                 self._replace_sets(change.item, sets)
@@ -145,6 +156,31 @@ class PublicationLog:
             return None
         return Item(
             row["item"], row["source"], row["datestamp"], bool(row["deleted"]), tuple(sorted(self.sets_of(item)))
+        )
+
+    def records(self, items: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The kept hub records of live ``items`` (those the log has a copy of)."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(items), 500):
+            chunk = items[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT item, record FROM oai_items WHERE item IN ({marks}) AND record IS NOT NULL", chunk
+            )
+            found.update((item, unpack(blob)) for item, blob in rows)
+        return found
+
+    def without_copy(self, source: str) -> list[str]:
+        """Live items of ``source`` whose record the log does not keep."""
+        rows = self.db.execute(
+            "SELECT item FROM oai_items WHERE source = ? AND deleted = 0 AND record IS NULL ORDER BY item", (source,)
+        )
+        return [row[0] for row in rows]
+
+    def keep(self, copies: Mapping[str, bytes]) -> None:
+        """Store kept records of live items (made with :func:`pack`)."""
+        self.db.executemany(
+            "UPDATE oai_items SET record = ? WHERE item = ? AND deleted = 0", [(b, i) for i, b in copies.items()]
         )
 
     def sets_of(self, item: str) -> frozenset[str]:
@@ -221,3 +257,12 @@ class PublicationLog:
             )
             args.extend([selection.set_spec, selection.set_spec + ":", selection.set_spec + ";"])
         return where, args
+
+
+def pack(record: Mapping[str, Any]) -> bytes:
+    """A hub record as kept in the log: compact JSON, zlib level 1 (about 1.2 KB a LOM record)."""
+    return zlib.compress(json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode(), 1)
+
+
+def unpack(blob: bytes) -> dict[str, Any]:
+    return json.loads(zlib.decompress(blob))

@@ -407,11 +407,13 @@ def _known_item(provider: Provider, identifier: str) -> Item:
 
 
 def _records(provider: Provider, items: Sequence[Item]) -> dict[str, dict]:
-    """Hub records of live items, read from their graphs in one store call."""
+    """Hub records of live items: the log's copies, else read from their graphs in one store call."""
+    found = provider.hub.publication.records([item.item for item in items])
     base = provider.hub.settings.base
-    graphs = {graph_of(base, item.item): item.item for item in items}
+    graphs = {graph_of(base, item.item): item.item for item in items if item.item not in found}
+    if not graphs:
+        return found
     names = {source_iri(base, source.name): source.name for source in provider.hub.state.sources()}
-    found = {}
     for graph, triples in provider.hub.store.triples(list(graphs)).items():
         try:
             found[graphs[graph]] = record_from_triples(graph, triples, names)

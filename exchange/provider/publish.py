@@ -13,11 +13,13 @@ import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
+import pyoxigraph as ox
+
 from exchange import tagging
 from exchange.hub import Hub
-from exchange.model import record_iri
-from exchange.namespaces import HUB
-from exchange.provider.log import Change
+from exchange.model import record_from_triples, record_iri, source_iri
+from exchange.namespaces import HUB, XSD
+from exchange.provider.log import Change, pack
 from exchange.provider.sets import catalogue, membership_query, source_set
 from exchange.state import now
 from exchange.store import GraphWrite
@@ -59,9 +61,55 @@ def page_changes(hub: Hub, source: str, puts: Sequence[GraphWrite], deletes: Seq
     """The log entries for a committed page (query the sets after the page's tagging ran)."""
     base = hub.settings.base
     sets = memberships(hub, source, [write.graph for write in puts])
-    changes = [Change(item_of(base, w.graph), source, digest(w.lines), sets[w.graph]) for w in puts]
+    records = served(puts, {source_iri(base, source): source})
+    changes = [
+        Change(item_of(base, w.graph), source, digest(w.lines), sets[w.graph], record=records.get(w.graph))
+        for w in puts
+    ]
     changes += [Change(item_of(base, graph), source, deleted=True) for graph in deletes]
     return changes
+
+
+def served(puts: Sequence[GraphWrite], provider_names: dict[str, str]) -> dict[str, bytes]:
+    """The records the provider serves for a page's graphs, packed for the log: made as they would
+    be from the store (the graphs' lines parsed, typed literals in the store's canonical form),
+    at a quarter of the cost of reading the graphs back. A graph the reader does not know gets
+    no copy (the provider then reads the store, and skips it)."""
+    triples: dict[str, list[ox.Triple]] = {}
+    for write in puts:
+        try:
+            triples[write.graph] = list(ox.parse("\n".join(write.lines).encode(), format=ox.RdfFormat.N_TRIPLES))
+        except SyntaxError:
+            continue
+    _as_stored(triples)
+    packed = {}
+    for graph, found in triples.items():
+        try:
+            packed[graph] = pack(record_from_triples(graph, found, provider_names))
+        except ValueError:
+            continue
+    return packed
+
+
+_PLAIN = frozenset({XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"})
+
+
+def _as_stored(triples: dict[str, list[ox.Triple]]) -> None:
+    """Typed literals as the store gives them back: it keeps values, not lexical forms
+    (``…T13:09:34.0Z`` → ``…T13:09:34Z``, ``PT120M`` → ``PT2H``). An in-memory store of the
+    page's typed literals does the same conversion, so the copy cannot drift from the store."""
+    memory, places = ox.Store(), []
+    predicate = ox.NamedNode("urn:eduhub:value")
+    for graph, found in triples.items():
+        for index, triple in enumerate(found):
+            value = triple.object
+            if isinstance(value, ox.Literal) and value.datatype.value not in _PLAIN:
+                memory.add(ox.Quad(ox.NamedNode(f"urn:eduhub:literal:{len(places)}"), predicate, value))
+                places.append((graph, index))
+    for quad in memory.quads_for_pattern(None, predicate, None, None):
+        graph, index = places[int(quad.subject.value.rsplit(":", 1)[1])]
+        old = triples[graph][index]
+        triples[graph][index] = ox.Triple(old.subject, old.predicate, quad.object)
 
 
 def record(hub: Hub, changes: Sequence[Change]) -> int:
@@ -79,13 +127,36 @@ def reconcile(hub: Hub, source: str) -> int:
     live = {graph_of(base, item) for item in hub.publication.live_items(source)}
     missing = sorted(stored - live)
     gone = sorted(live - stored)
-    if not missing and not gone:
-        return 0
-    sets = memberships(hub, source, missing)
-    changes = [Change(item_of(base, g), source, "", sets[g]) for g in missing]
-    changes += [Change(item_of(base, g), source, deleted=True) for g in gone]
-    with hub.state.transaction():
-        return record(hub, changes)
+    if missing or gone:
+        sets = memberships(hub, source, missing)
+        changes = [Change(item_of(base, g), source, "", sets[g]) for g in missing]
+        changes += [Change(item_of(base, g), source, deleted=True) for g in gone]
+        with hub.state.transaction():
+            record(hub, changes)
+    keep_copies(hub, source)
+    return len(missing) + len(gone)
+
+
+def keep_copies(hub: Hub, source: str) -> int:
+    """Give live items without a kept record (added by :func:`reconcile`, or logged before the
+    log kept records) their copy, read from the store. Returns how many were filled."""
+    base = hub.settings.base
+    names = {source_iri(base, source): source}
+    items = hub.publication.without_copy(source)
+    for start in range(0, len(items), CHUNK):
+        chunk = items[start : start + CHUNK]
+        graphs = hub.store.triples([graph_of(base, item) for item in chunk])
+        copies = {}
+        for item in chunk:
+            triples = graphs.get(graph_of(base, item))
+            if triples is not None:
+                try:
+                    copies[item] = pack(record_from_triples(graph_of(base, item), triples, names))
+                except ValueError:
+                    continue  # not a graph the reader knows: the provider reads the store, and skips it
+        with hub.state.transaction():
+            hub.publication.keep(copies)
+    return len(items)
 
 
 def refresh_sets(hub: Hub, source: str) -> int:
