@@ -8,10 +8,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("sickle")
-pytest.importorskip("oaipmh")
-pytest.importorskip("psutil")
-
 from benchmarks import oai
 
 RECORDS, PAGE = 25, 10
