@@ -8,8 +8,8 @@ those of the OAI-PMH 2.0 specification (openarchives.org/OAI/openarchivesprotoco
 - Identifiers are ``oai:{repositoryIdentifier}:{source}/{local-id}`` (the oai-identifier
   scheme), datestamps the hub's own (when it last changed the record), in seconds (§3.3).
 - Lists page by a keyset on (datestamp, item) and carry it in signed resumption tokens
-  (:mod:`exchange.provider.tokens`); a list without ``until`` is closed at the first page's
-  responseDate, so it ends even while harvests keep writing.
+  (:mod:`exchange.provider.tokens`): a record changed while a harvester pages moves behind the
+  cursor (its new datestamp is later), so it is sent again at the end, never skipped.
 """
 
 from __future__ import annotations
@@ -358,7 +358,7 @@ def _list(provider: Provider, args: Mapping[str, str], verb: str) -> etree._Elem
 
 def _selection(provider: Provider, args: Mapping[str, str]) -> Selection:
     """§2.7.1 and §3.3: from/until inclusive, in either granularity (the same for both), a day
-    ``until`` covering the whole day; a list without ``until`` ends at this response's date."""
+    ``until`` covering the whole day."""
     from_, until = args.get("from"), args.get("until")
     for name, value in (("from", from_), ("until", until)):
         if value is not None and not ((_DAY.match(value) or _SECOND.match(value)) and _valid(value)):
@@ -375,7 +375,7 @@ def _selection(provider: Provider, args: Mapping[str, str]) -> Selection:
             raise NoSetHierarchy("this hub is configured without sets")
         if not _SET_SPEC.match(set_spec):
             raise BadArgument(f"set={set_spec!r} is not a setSpec")
-    return Selection(low, high or _now(), set_spec)
+    return Selection(low, high, set_spec)
 
 
 def _valid(value: str) -> bool:
