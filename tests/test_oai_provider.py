@@ -486,3 +486,32 @@ def test_a_record_without_a_kept_copy_is_read_from_the_store_and_copied_later(hu
     assert metadata() == served  # read from the store instead
     assert keep_copies(hub, "tudelft") == 1
     assert hub.publication.without_copy("tudelft") == [] and metadata() == served
+
+
+def test_a_page_no_record_of_which_can_be_written_is_passed_over(hub: Hub, replay: ReplayServer) -> None:
+    """SYNTHETIC: a graph another program wrote into the store, first in the list. A ListRecords
+    page must hold a record (OAI-PMH.xsd), so the provider goes on to the next page."""
+    from exchange.provider.log import Change
+    from exchange.provider.protocol import respond
+    from exchange.store import GraphWrite
+
+    hub.state.add_source("tudelft", replay.url("tudelft"))
+    assert harvest(hub, "tudelft").status == "ok"
+    graph = f"{hub.settings.base}/resources/other/unreadable"
+    hub.store.write_page([GraphWrite(graph, [f"<{graph}> <http://example.org/p> <http://example.org/o> ."])])
+    with hub.state.transaction():
+        hub.publication.apply([Change("other/unreadable", "other", "x", frozenset())], "2000-01-01T00:00:00Z")
+    provider = Provider(hub, records_per_page=1)
+    arguments = [("verb", "ListRecords"), ("metadataPrefix", "oai_dc")]
+    identifiers = []
+    while True:
+        body = respond(provider, arguments)
+        assert not problems(body), problems(body)
+        root = etree.fromstring(body)
+        identifiers += [e.text for e in root.iterfind(".//oai:record/oai:header/oai:identifier", NS)]
+        token = root.find(".//oai:resumptionToken", NS)
+        if token is None or not token.text:
+            break
+        arguments = [("verb", "ListRecords"), ("resumptionToken", token.text)]
+    assert len(identifiers) == len(hub.publication.live_items("tudelft")) == 6
+    assert provider.identifier("other/unreadable") not in identifiers
