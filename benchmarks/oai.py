@@ -39,8 +39,10 @@ Measured, per server and format:
   signed and bound to their verb, so ListRecords is walked for its own tokens).
 - **RSS** of each server process, sampled with psutil every 50 ms, and its ``VmHWM``.
 - **in-process** (``profile`` child, after the servers stop): ``respond()`` of the hub's provider
-  for the first and last pages without HTTP, ms per page, and a cProfile of the same pages: the
-  top functions and the provider's stages.
+  without HTTP, ms per page: a walk of ``--walk-pages`` pages each served once, then the first and
+  last pages repeated; a cProfile of the same (the top functions and the provider's stages), and
+  each stage of the last page timed alone without the profiler. The report says how many records
+  the publication log keeps a copy of (``log_copies``; since d83e764 the provider serves those).
 
 ``--json`` prints the report as JSON (the tables go to stderr), ``--save`` writes it to
 ``benchmarks/results/oai-<date>-<N>.json``, ``--markdown`` prints the BENCHMARKS.md tables,
