@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from exchange import __version__
+from exchange import __version__, clusters
 from exchange.config import ConfigError, Settings
 from exchange.hub import Hub
 from exchange.model import record_iri
@@ -82,7 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("base_url", help="OAI-PMH base URL, e.g. https://example.org/oai")
     add.add_argument("--metadata-prefix", help="harvest this format (default: the richest one the hub reads)")
     add.add_argument("--set", dest="set_spec", help="harvest only this OAI-PMH set")
+    add.add_argument("--interval", type=interval, help=INTERVAL_HELP)
     add.set_defaults(run=cmd_sources_add)
+    change = source_commands.add_parser("set", help="change a source's schedule", parents=[common])
+    change.add_argument("name")
+    change.add_argument("--interval", type=interval, required=True, help=INTERVAL_HELP)
+    change.set_defaults(run=cmd_sources_set)
     listing = source_commands.add_parser("list", help="list registered sources", parents=[common])
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(run=cmd_sources_list)
@@ -106,7 +111,53 @@ def build_parser() -> argparse.ArgumentParser:
     harvest.add_argument(
         "--no-tag", action="store_true", help="skip the assessments (faster); run `eduhub retag` afterwards"
     )
+    add_harvest_options(harvest)
     harvest.set_defaults(run=cmd_harvest)
+
+    harvests = commands.add_parser(
+        "harvests",
+        help="list harvest runs, newest first",
+        description="Harvest runs with their counts, the source's responseDate, notes and errors. The same "
+        "runs are PROV activities in the graph {base}/harvests (SPARQL) and at /api/harvests.",
+        parents=[common],
+    )
+    harvests.add_argument("name", nargs="?", help="only this source")
+    harvests.add_argument("--status", help="only runs with this status (ok, failed, interrupted, abandoned, running)")
+    harvests.add_argument("--limit", type=int, default=20, help="how many runs (default 20)")
+    harvests.add_argument("--json", action="store_true", help="print JSON")
+    harvests.set_defaults(run=cmd_harvests)
+
+    cluster = commands.add_parser(
+        "clusters",
+        help="cross-source duplicates: how many, or rebuild them",
+        description="Records of the same resource from several sources (same DOI, Handle or landing URL) "
+        "are linked as one cluster after every harvest (docs/clusters.md). This prints how many clusters "
+        "there are; --rebuild recomputes them all from the record graphs.",
+        parents=[common],
+    )
+    cluster.add_argument("--rebuild", action="store_true", help="recompute every cluster from the records")
+    cluster.add_argument("--json", action="store_true", help="print JSON")
+    cluster.set_defaults(run=cmd_clusters)
+
+    tokens = commands.add_parser("tokens", help="API tokens for the write endpoints", parents=[common])
+    token_commands = tokens.add_subparsers(title="tokens commands", metavar="ACTION", required=True)
+    create = token_commands.add_parser(
+        "create", help="make a token; the secret is printed once, only its hash is kept", parents=[common]
+    )
+    create.add_argument("name", help="who or what uses the token (shown in the write log)")
+    create.add_argument(
+        "--right",
+        action="append",
+        dest="rights",
+        help="what the token may do (repeatable; default all): harvest, vocabularies, sources",
+    )
+    create.set_defaults(run=cmd_tokens_create)
+    token_list = token_commands.add_parser("list", help="list tokens (never their secrets)", parents=[common])
+    token_list.add_argument("--json", action="store_true", help="print JSON")
+    token_list.set_defaults(run=cmd_tokens_list)
+    revoke = token_commands.add_parser("revoke", help="revoke a token", parents=[common])
+    revoke.add_argument("name")
+    revoke.set_defaults(run=cmd_tokens_revoke)
 
     quarantine = commands.add_parser("quarantine", help="list records kept aside, with reasons", parents=[common])
     quarantine.add_argument("name", nargs="?", help="only this source")
@@ -190,6 +241,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the hub over HTTP (SPARQL at /sparql)", parents=[common])
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--no-schedule", action="store_true", help="do not harvest sources on their intervals (API triggers still work)"
+    )
+    serve.add_argument(
+        "--default-interval",
+        type=interval,
+        default=86_400,
+        help="interval of sources that have none of their own (default 1d; off: only sources with one)",
+    )
+    add_harvest_options(serve)
     serve.set_defaults(run=cmd_serve)
 
     demo = commands.add_parser(
@@ -204,7 +265,91 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8000, help="port for the hub (default 8000)")
     demo.add_argument("--no-serve", action="store_true", help="harvest and exit without serving")
     demo.set_defaults(run=cmd_demo)
+
+    check = commands.add_parser(
+        "check",
+        help="check an OAI-PMH feed before it joins: protocol, formats, a sample of records (stores nothing)",
+        description="Asks the feed at BASE_URL what a harvester asks, and a few requests that must fail, and "
+        "reports protocol conformance (Identify, OAI-PMH.xsd, resumption tokens, from/until, deleted records, "
+        "error codes), the formats the hub reads and the one it would harvest, and what the hub would make of "
+        "a sample of records (quarantine with reasons, crosswalk coverage, quality tiers, accessibility, "
+        "sustainability, top problems). The sample goes through the normal pipeline in a throwaway hub in a "
+        "temporary folder; --data is not touched. See docs/feed-check.md. Progress goes to stderr. "
+        "Exit status: 0 no check failed, 1 some check failed, 2 the feed could not be reached (or bad usage).",
+        parents=[common],
+    )
+    check.add_argument("base_url", metavar="BASE_URL", help="the feed's OAI-PMH base URL, e.g. https://example.org/oai")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.add_argument(
+        "--sample",
+        type=_sample_size,
+        default=100,
+        metavar="N",
+        help="how many records to analyse, the first ones listed (default 100, at most 1000; 0: protocol only)",
+    )
+    check.add_argument("--metadata-prefix", help="sample this format (default: the one the hub would choose)")
+    check.add_argument("--set", dest="set_spec", help="sample only this OAI-PMH set")
+    check.add_argument(
+        "--budget", type=float, default=180.0, metavar="SECONDS", help="time for the whole check (default 180)"
+    )
+    check.set_defaults(run=cmd_check)
     return parser
+
+
+def _sample_size(text: str) -> int:
+    from exchange.feedcheck import MAX_SAMPLE
+
+    try:
+        size = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= size <= MAX_SAMPLE:
+        raise argparse.ArgumentTypeError(f"the sample must be 0 to {MAX_SAMPLE} records")
+    return size
+
+
+INTERVAL_HELP = "how often `eduhub serve` harvests it: 30m, 6h, 1d, seconds, or off (default: the hub's, 1d)"
+
+
+def interval(text: str) -> int:
+    """``30m``, ``6h``, ``1d``, ``90`` (seconds) or ``off`` as seconds (0 = never)."""
+    text = text.strip().lower()
+    if text in ("off", "never", "0"):
+        return 0
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+    number, unit = (text[:-1], units[text[-1]]) if text and text[-1] in units else (text, 1)
+    try:
+        value = float(number) * unit
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an interval (30m, 6h, 1d, seconds or off)") from None
+    if value < 60:
+        raise argparse.ArgumentTypeError(f"{text!r} is shorter than a minute; harvesting that often is not polite")
+    return int(value)
+
+
+def add_harvest_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("harvesting")
+    group.add_argument("--concurrency", type=int, default=4, help="sources harvested at once (default 4)")
+    group.add_argument("--per-host", type=int, default=1, help="requests at once to one server (default 1)")
+    group.add_argument("--delay", type=float, default=0.0, help="seconds between requests to one server (default 0)")
+    group.add_argument("--timeout", type=float, default=120.0, help="seconds for one request, body included (120)")
+    group.add_argument("--retries", type=int, default=4, help="retries of a failed request (default 4)")
+    group.add_argument(
+        "--max-wait", type=float, default=300.0, help="longest wait between tries, Retry-After included (300 s)"
+    )
+
+
+def harvester_of(hub: Hub, args: argparse.Namespace, progress=None):  # type: ignore[no-untyped-def]
+    from harvesters.http import HostGate, RetryPolicy
+    from harvesters.scheduler import Harvester
+
+    if args.concurrency < 1 or args.per_host < 1 or args.retries < 0 or args.timeout <= 0:
+        raise ConfigError("--concurrency and --per-host must be at least 1, --retries at least 0, --timeout above 0")
+    policy = RetryPolicy(attempts=args.retries + 1, max_wait=args.max_wait, timeout=args.timeout)
+    gate = HostGate(per_host=args.per_host, delay=args.delay)
+    return Harvester(
+        hub, concurrency=args.concurrency, gate=gate, policy=policy, tag=getattr(args, "tag", True), progress=progress
+    )
 
 
 def settings_of(args: argparse.Namespace, default_data: str | None = None) -> Settings:
@@ -217,6 +362,8 @@ def settings_of(args: argparse.Namespace, default_data: str | None = None) -> Se
 def cmd_sources_add(args: argparse.Namespace) -> int:
     with Hub.open(settings_of(args)) as hub:
         source = hub.state.add_source(args.name, args.base_url, args.metadata_prefix, args.set_spec)
+        if args.interval is not None:
+            hub.state.update_source(source.name, harvest_interval=args.interval)
         hub.publish_sources()
     print(f"added source {source.name} ({source.base_url}); harvest it with: eduhub harvest {source.name}")
     return 0
@@ -245,11 +392,21 @@ def cmd_sources_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sources_set(args: argparse.Namespace) -> int:
+    with Hub.open(settings_of(args)) as hub:
+        hub.state.source(args.name)
+        hub.state.update_source(args.name, harvest_interval=args.interval)
+    every = f"every {args.interval} s" if args.interval else "never (only when triggered)"
+    print(f"{args.name} is harvested {every} by `eduhub serve`")
+    return 0
+
+
 def cmd_sources_remove(args: argparse.Namespace) -> int:
     with Hub.open(settings_of(args)) as hub:
         hub.state.source(args.name)
         graphs = hub.store.graphs(record_iri(hub.settings.base, args.name, ""))
         hub.store.write_page([], graphs, then=f"DROP SILENT GRAPH <{assessments_graph(hub.settings.base, args.name)}>")
+        clusters.refresh(hub, args.name)
         publish.forget_source(hub, args.name)
         hub.state.remove_source(args.name)
         hub.publish_sources()
@@ -261,8 +418,6 @@ def cmd_sources_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_harvest(args: argparse.Namespace) -> int:
-    from exchange.pipeline import harvest
-
     with Hub.open(settings_of(args)) as hub:
         if args.all:
             names = [s.name for s in hub.state.sources()]
@@ -276,9 +431,15 @@ def cmd_harvest(args: argparse.Namespace) -> int:
         if not names:
             print("eduhub harvest: no sources registered; add one with `eduhub sources add`", file=sys.stderr)
             return 1
-        summaries = [
-            harvest(hub, name, full=args.full, progress=_print_progress, tag=not args.no_tag) for name in names
-        ]
+        args.tag = not args.no_tag
+        harvester = harvester_of(hub, args, progress=_print_progress)
+        try:
+            summaries = harvester.run(names, full=args.full)
+        except KeyboardInterrupt:  # running sources end after their current page, recorded as interrupted
+            print("eduhub harvest: stopping after the pages in hand...", file=sys.stderr)
+            harvester.close(wait=False)
+            raise
+        harvester.close()
     if args.json:
         print(json.dumps([s.to_json() for s in summaries], indent=2))
     else:
@@ -287,6 +448,85 @@ def cmd_harvest(args: argparse.Namespace) -> int:
         if s.status != "ok":
             print(f"eduhub harvest: {s.source} could not be harvested: {s.error}", file=sys.stderr)
     return 0 if all(s.status == "ok" for s in summaries) else 1
+
+
+def cmd_harvests(args: argparse.Namespace) -> int:
+    from exchange import runs
+
+    with Hub.open(settings_of(args)) as hub:
+        if args.name:
+            hub.state.source(args.name)
+        found = hub.state.runs(args.name, args.limit, status=args.status)
+        base = hub.settings.base
+    if args.json:
+        print(json.dumps([runs.to_json(base, run) for run in found], indent=2))
+        return 0
+    if not found:
+        print("no harvest runs yet")
+        return 0
+    for run in found:
+        counts = f"+{run['added']} ~{run['updated']} -{run['deleted']} !{run['quarantined']}"
+        line = (
+            f"{run['id']}\t{run['source']}\t{run['status']}\t{run['mode']}\t{run['started_at']}\t"
+            f"{run['pages']} pages\t{counts}\t{run['seconds']:.1f} s\t{run.get('trigger') or '-'}"
+        )
+        print(line)
+        if run.get("error"):
+            print(f"\terror: {run['error']}")
+        for note in run.get("notes") or ():
+            print(f"\tnote: {note}")
+    return 0
+
+
+def cmd_clusters(args: argparse.Namespace) -> int:
+    with Hub.open(settings_of(args)) as hub:
+        stats = clusters.rebuild(hub).to_json() if args.rebuild else None
+        count, members = clusters.cluster_counts(hub)
+    result = {"clusters": count, "records": members, **({"rebuild": stats} if stats else {})}
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(f"{count} clusters of the same resource in several sources, {members} records in them")
+        if stats:
+            print(
+                f"rebuilt from {stats['records_read']} records with keys in {stats['seconds']:.1f} s", file=sys.stderr
+            )
+    return 0
+
+
+def cmd_tokens_create(args: argparse.Namespace) -> int:
+    from exchange import tokens
+
+    with Hub.open(settings_of(args)) as hub:
+        secret = tokens.create(hub.state, args.name, tuple(args.rights or tokens.RIGHTS))
+    print(secret)
+    print(
+        f"token {args.name!r} created; it is shown only now. Send it as: Authorization: Bearer TOKEN", file=sys.stderr
+    )
+    return 0
+
+
+def cmd_tokens_list(args: argparse.Namespace) -> int:
+    from exchange import tokens
+
+    with Hub.open(settings_of(args)) as hub:
+        found = tokens.tokens(hub.state)
+    if args.json:
+        print(json.dumps([t.to_json() for t in found], indent=2))
+        return 0
+    for t in found:
+        state = f"revoked {t.revoked_at}" if t.revoked_at else f"last used {t.last_used_at or 'never'}"
+        print(f"{t.name}\t{','.join(t.rights)}\tcreated {t.created_at}\t{state}")
+    return 0
+
+
+def cmd_tokens_revoke(args: argparse.Namespace) -> int:
+    from exchange import tokens
+
+    with Hub.open(settings_of(args)) as hub:
+        tokens.revoke(hub.state, args.name)
+    print(f"token {args.name!r} revoked")
+    return 0
 
 
 def _print_progress(summary: RunSummary, page: Page) -> None:
@@ -478,24 +718,59 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from harvesters.scheduler import Scheduler
+
     with Hub.open(settings_of(args)) as hub:
-        serve(hub, args.host, args.port)
+        harvester = harvester_of(hub, args)
+        scheduler = None if args.no_schedule else Scheduler(harvester, default_interval=args.default_interval)
+        serve(hub, args.host, args.port, harvester=harvester, scheduler=scheduler)
     return 0
 
 
-def serve(hub: Hub, host: str, port: int) -> None:
+def serve(hub: Hub, host: str, port: int, *, harvester=None, scheduler=None) -> None:  # type: ignore[no-untyped-def]
     import uvicorn
 
     from exchange.api import create_app
 
-    print(f"EduHub Exchange serving {hub.settings.data_dir} at http://{host}:{port}/ (Ctrl-C stops)", file=sys.stderr)
-    uvicorn.run(create_app(hub), host=host, port=port, log_level="warning")
+    schedule = "; sources are harvested on their intervals" if scheduler is not None else ""
+    print(
+        f"EduHub Exchange serving {hub.settings.data_dir} at http://{host}:{port}/{schedule} (Ctrl-C stops)",
+        file=sys.stderr,
+    )
+    uvicorn.run(create_app(hub, harvester=harvester, scheduler=scheduler), host=host, port=port, log_level="warning")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from exchange.demo.run import run_demo
 
     return run_demo(settings_of(args, default_data="hub-demo"), args.host, args.port, serve=not args.no_serve)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """The operator's feed check: any URL may be checked, loopback and private addresses included."""
+    from exchange import feedcheck
+
+    def progress(message: str) -> None:
+        print(f"eduhub check: {message}", file=sys.stderr, flush=True)
+
+    try:
+        report = feedcheck.check_feed(
+            args.base_url,
+            sample=args.sample,
+            metadata_prefix=args.metadata_prefix,
+            set_spec=args.set_spec,
+            allow_private=True,
+            budget=args.budget,
+            progress=progress,
+        )
+    except feedcheck.BadUrl as error:
+        print(f"eduhub check: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else feedcheck.render_text(report))
+    status = feedcheck.exit_status(report)
+    if status == 2:
+        print(f"eduhub check: {args.base_url} could not be reached", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Hub settings: where the data lives and which base IRI names its records.
 
 Precedence: command-line flag, then environment (``EDUHUB_DATA``, ``EDUHUB_BASE``,
-``EDUHUB_ADMIN_EMAIL``, ``EDUHUB_NAME``), then the default. The base IRI is fixed when a
-data folder is first created, because every record IRI (and named graph) is built from it.
+``EDUHUB_ADMIN_EMAIL``, ``EDUHUB_NAME``, ``EDUHUB_FEEDCHECK_ALLOW_PRIVATE``), then the
+default. The base IRI is fixed when a data folder is first created, because every record
+IRI (and named graph) is built from it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ class Settings:
     admin_email: str = "admin@example.org"
     #: the hub's name (OAI-PMH Identify repositoryName, dataset titles)
     name: str = "EduHub Exchange"
+    #: whether ``POST /api/feed-check`` may fetch URLs whose host is private, loopback, link-local or
+    #: reserved (``EDUHUB_FEEDCHECK_ALLOW_PRIVATE=1``); off by default: a stranger must not make the
+    #: hub request its own network (docs/feed-check.md)
+    feedcheck_allow_private: bool = False
 
     @classmethod
     def resolve(cls, data: str | None = None, base: str | None = None) -> Settings:
@@ -45,6 +50,7 @@ class Settings:
             base_explicit=bool(explicit),
             admin_email=email,
             name=os.environ.get("EDUHUB_NAME") or cls.name,
+            feedcheck_allow_private=_flag("EDUHUB_FEEDCHECK_ALLOW_PRIVATE"),
         )
 
     @property
@@ -54,6 +60,11 @@ class Settings:
     @property
     def state_path(self) -> Path:
         return self.data_dir / "hub.sqlite"
+
+
+def _flag(name: str) -> bool:
+    """A boolean environment variable: ``1``, ``true``, ``yes`` or ``on`` (any case) is true."""
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def normalize_base(base: str) -> str:

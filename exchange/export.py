@@ -41,10 +41,10 @@ from typing import IO, Any
 import pyoxigraph as ox
 from lxml import etree
 
-from exchange import linkeddata, writers
+from exchange import linkeddata, runs, writers
 from exchange.hub import Hub
 from exchange.model import record_from_triples, source_iri
-from exchange.namespaces import HUB
+from exchange.namespaces import HUB, PROV
 from exchange.provider.log import Item, Selection
 from exchange.provider.publish import graph_of
 from exchange.provider.sets import source_set
@@ -275,6 +275,18 @@ def _nquads(hub: Hub, source: str | None, page_size: int, stats: Stats) -> Chunk
     yield _sources_quads(hub, source)
     for items in _pages(hub, source, page_size, stats):
         yield _nquads_page(hub, items, stats)
+    yield _runs_quads(hub, source)
+
+
+def _runs_quads(hub: Hub, source: str | None) -> bytes:
+    """The harvest runs (PROV activities, exchange/runs.py), or the runs of one source."""
+    graph = runs.graph(hub.settings.base)
+    triples = hub.store.triples([graph]).get(graph, [])
+    if source is not None:
+        node = source_iri(hub.settings.base, source)
+        mine = {t.subject for t in triples if t.predicate.value == f"{PROV}used" and t.object.value == node}
+        triples = [t for t in triples if t.subject in mine]
+    return _quad_lines(_ntriples(triples), graph)
 
 
 def _sources_quads(hub: Hub, source: str | None) -> bytes:

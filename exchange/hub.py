@@ -30,6 +30,8 @@ class Hub:
 
     @classmethod
     def open(cls, settings: Settings, *, read_only: bool = False) -> Hub:
+        if read_only and not settings.state_path.exists():  # reading must not create a hub
+            raise ConfigError(f"{settings.data_dir} holds no hub (no {settings.state_path.name}); check --data")
         state = HubState(settings.state_path)
         try:
             base = _fix_base(state, settings)
@@ -57,7 +59,7 @@ class Hub:
     publication: PublicationLog = field(init=False)
 
     def __post_init__(self) -> None:
-        self.publication = PublicationLog(self.state.db)
+        self.publication = PublicationLog(lambda: self.state.db)
 
     @property
     def sources_graph(self) -> str:

@@ -9,6 +9,7 @@ the rest of its page is stored.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -17,7 +18,7 @@ from urllib.parse import quote_plus, unquote
 
 from lxml import etree
 
-from exchange import crosswalks, tagging
+from exchange import clusters, crosswalks, runs, tagging
 from exchange.crosswalks import CrosswalkError, RecordContext
 from exchange.hub import Hub
 from exchange.model import RecordInvalid, record_iri, to_ntriples, validate
@@ -26,7 +27,7 @@ from exchange.provider import publish
 from exchange.state import Quarantined, RawRecord, Source, now
 from exchange.store import GraphWrite
 from harvesters import xml
-from harvesters.oaipmh import HarvestError, OaiClient, OaiRecord, Page
+from harvesters.oaipmh import HarvestError, OaiClient, OaiError, OaiRecord, Page
 from harvesters.prefetch import prefetched
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,10 @@ def choose_prefix(source: Source, client: OaiClient) -> str:
     return max(readable, key=lambda item: item[0])[1]
 
 
+#: How often one run starts its list again after the source forgot its resumption token.
+MAX_RESTARTS = 3
+
+
 def harvest(
     hub: Hub,
     name: str,
@@ -99,11 +104,15 @@ def harvest(
     progress: Progress | None = None,
     client: OaiClient | None = None,
     tag: bool = True,
+    trigger: str = "cli",
+    stop: threading.Event | None = None,
 ) -> RunSummary:
     """Harvest one registered source, incrementally unless ``full`` or it was never harvested.
 
     With ``tag`` (the default) each page's records are assessed in the page's own update and
     the source-wide rules run at the end (docs/tagging.md); without, run ``eduhub retag`` later.
+    ``trigger`` says who asked (cli, schedule, api:{token}) in the run's record. When ``stop`` is
+    set the run ends after the page in hand (status ``interrupted``; committed pages stay).
     """
     source = hub.state.source(name)
     tags = Tagger(hub, name, enabled=tag)
@@ -112,7 +121,9 @@ def harvest(
     started_at = now()
     own_client = client is None
     client = client or OaiClient(source.base_url)
+    client_notes = len(client.notes)  # a client may serve several runs: this run's notes come after
     run_id: int | None = None
+    response_date: str | None = None
     try:
         identify = client.identify()
         hub.state.update_source(
@@ -127,25 +138,44 @@ def harvest(
         summary.mode = "incremental" if incremental else "full"
         summary.metadata_prefix = prefix
         summary.from_date = source.next_from if incremental else None
-        run_id = hub.state.start_run(name, summary.mode, summary.from_date, prefix)
+        run_id = hub.state.start_run(name, summary.mode, summary.from_date, prefix, trigger)
         summary.recovered = _retry_quarantine(hub, source, run_id, tags)
 
         # The next incremental run starts where this one started, on the source's clock
         # (its responseDate), so records changed during the run are fetched again.
         next_from = identify.response_date or started_at
         seen: set[str] = set()
-        pages = client.list_records(prefix, set_spec=source.set_spec, from_=summary.from_date)
-        for page in prefetched(pages):
-            if page.number == 1 and page.response_date:
-                next_from = page.response_date
-            summary.pages += 1
-            summary.records += len(page.records)
-            summary.notes.extend(page.notes)
-            outcome = _process(hub, source, prefix, page.records)
-            seen |= outcome.listed
-            _commit(hub, source, outcome, summary, run_id, tags)
-            if progress:
-                progress(summary, page)
+        taken = _Taken()
+        list_from = summary.from_date
+        for restart in range(MAX_RESTARTS + 1):
+            try:
+                pages = client.list_records(prefix, set_spec=source.set_spec, from_=list_from)
+                for page in prefetched(pages):
+                    if page.number == 1 and page.response_date and restart == 0:
+                        next_from = response_date = page.response_date
+                    summary.pages += 1
+                    summary.records += len(page.records)
+                    summary.notes.extend(page.notes)
+                    records = taken.fresh(page.records, summary)
+                    outcome = _process(hub, source, prefix, records)
+                    seen |= outcome.listed
+                    _commit(hub, source, outcome, summary, run_id, tags)
+                    taken.add(records)
+                    if progress:
+                        progress(summary, page)
+                    if stop is not None and stop.is_set():
+                        raise _Stopped
+                break
+            except OaiError as error:
+                if error.code != "badResumptionToken" or restart == MAX_RESTARTS:
+                    raise
+                # The token expired mid-list (OAI-PMH 2.0 §3.5: tokens may expire). Start the list
+                # again from the last point known complete; records already taken are not rewritten.
+                list_from = _in_granularity(taken.restart_point(summary.from_date), identify.granularity)
+                summary.notes.append(
+                    f"the source refused its own resumption token after {summary.pages} pages ({error}); "
+                    f"list started again from {list_from or 'the beginning'}"
+                )
 
         if summary.mode == "full":
             _drop_unseen(hub, source, seen, summary, tags)
@@ -153,14 +183,18 @@ def harvest(
         publish.reconcile(hub, name)
         if tags.enabled:
             publish.refresh_source_wide(hub, name)  # source-wide tags (duplicate titles) are sets too
+        clusters.refresh(hub, name)  # the same resources in other sources (docs/clusters.md)
         hub.state.update_source(
             name,
             harvest_prefix=prefix,
             next_from=_in_granularity(next_from, identify.granularity),
             last_run_at=now(),
             last_status="ok",
+            **({"last_full_at": now()} if summary.mode == "full" else {}),
         )
         summary.status = "ok"
+    except _Stopped:
+        summary.notes.append(f"stopped after {summary.pages} pages; the next run starts where this one started")
     except Exception as error:  # one source's failure must not stop a multi-source harvest
         if not isinstance(error, HarvestError | OSError):
             log.exception("harvest of %s failed unexpectedly", name)
@@ -171,6 +205,7 @@ def harvest(
         if summary.status == "running":  # interrupted (Ctrl-C): committed pages stay, state is not advanced
             summary.status = "interrupted"
         summary.seconds = round(time.monotonic() - started, 3)
+        summary.notes[:0] = client.notes[client_notes:]
         if own_client:
             client.close()
         if run_id is not None:
@@ -184,9 +219,76 @@ def harvest(
                 quarantined=summary.quarantined,
                 recovered=summary.recovered,
                 pages=summary.pages,
+                records=summary.records,
                 seconds=summary.seconds,
+                response_date=response_date,
+                notes=summary.notes,
             )
+            runs.publish(hub, run_id)
     return summary
+
+
+class _Stopped(Exception):
+    """The hub is shutting down: end the run after the committed page."""
+
+
+class _Taken:
+    """The records this run has committed, by identifier, with their datestamps.
+
+    Servers repeat records within one list, and a list started again after an expired token
+    repeats everything before the cut. A record already taken at the same or a newer datestamp
+    is not processed again: the store holds it, and an older copy must not replace a newer one.
+    """
+
+    def __init__(self) -> None:
+        self.datestamps: dict[str, str] = {}
+        #: whether the source has listed records in datestamp order so far (then a restart can
+        #: begin at the newest datestamp instead of the run's own start)
+        self.ordered = True
+        self.latest: str | None = None
+
+    def fresh(self, records: list[OaiRecord], summary: RunSummary) -> list[OaiRecord]:
+        """The page's records without copies that are older than (or as old as) one taken
+        already, on an earlier page or on this one."""
+        newest: dict[str, int] = {}  # identifier -> position of its newest copy on this page
+        for position, record in enumerate(records):
+            if record.identifier is None:
+                continue
+            best = newest.get(record.identifier)
+            if best is None or (record.datestamp or "") >= (records[best].datestamp or ""):
+                newest[record.identifier] = position
+        kept: list[OaiRecord] = []
+        older = 0
+        for position, record in enumerate(records):
+            identifier = record.identifier
+            if identifier is not None and newest[identifier] != position:
+                older += (record.datestamp or "") < (records[newest[identifier]].datestamp or "")
+                continue
+            taken = self.datestamps.get(identifier or "")
+            if taken is not None and record.datestamp and taken >= record.datestamp:
+                older += taken > record.datestamp
+                continue
+            kept.append(record)
+        if older:
+            summary.notes.append(f"{older} repeated records with an older datestamp than another copy were skipped")
+        return kept
+
+    def add(self, records: list[OaiRecord]) -> None:
+        """Note the records of a committed page: stored, deleted or quarantined, each is done
+        for this run at its datestamp (a restarted list does not process it again)."""
+        for record in records:
+            stamp = record.datestamp
+            if not stamp or not record.identifier:
+                continue
+            if self.latest is not None and stamp < self.latest:
+                self.ordered = False
+            self.latest = max(self.latest or stamp, stamp)
+            previous = self.datestamps.get(record.identifier)
+            if previous is None or stamp > previous:
+                self.datestamps[record.identifier] = stamp
+
+    def restart_point(self, run_from: str | None) -> str | None:
+        return self.latest if self.ordered and self.latest else run_from
 
 
 def source_record_url(base_url: str, prefix: str, identifier: str) -> str:

@@ -6,8 +6,10 @@ gives transactions and survives a killed process (WAL journal).
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
+import threading
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, fields
@@ -29,7 +31,9 @@ CREATE TABLE IF NOT EXISTS sources (
     harvest_prefix TEXT,           -- the prefix last harvested with
     next_from TEXT,                -- `from` for the next incremental run
     last_run_at TEXT,
-    last_status TEXT
+    last_status TEXT,
+    harvest_interval INTEGER,      -- seconds between scheduled harvests (NULL: the hub default, 0: never)
+    last_full_at TEXT              -- when the last complete full harvest ended
 );
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -42,7 +46,27 @@ CREATE TABLE IF NOT EXISTS runs (
     status TEXT NOT NULL,
     added INTEGER DEFAULT 0, updated INTEGER DEFAULT 0, deleted INTEGER DEFAULT 0,
     quarantined INTEGER DEFAULT 0, recovered INTEGER DEFAULT 0, pages INTEGER DEFAULT 0,
-    seconds REAL DEFAULT 0, error TEXT
+    seconds REAL DEFAULT 0, error TEXT,
+    records INTEGER DEFAULT 0,     -- records the source sent (all pages)
+    response_date TEXT,            -- the source's responseDate at the start of the list
+    notes TEXT,                    -- JSON list of what the run had to work around
+    trigger TEXT                   -- cli | schedule | api:{token name}
+);
+CREATE TABLE IF NOT EXISTS tokens (  -- API tokens for write endpoints; only a hash is kept
+    name TEXT PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    rights TEXT NOT NULL,          -- JSON list
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS audit (   -- every write through the API: who, when, what
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    token TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT,
+    detail TEXT
 );
 CREATE TABLE IF NOT EXISTS raw_records (  -- the payload each stored record was made from
     source TEXT NOT NULL,
@@ -74,6 +98,25 @@ def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+#: Columns added after a table was first shipped: (table, column, declaration). A state file
+#: made by an older version gets them on open.
+_ADDED_COLUMNS = [
+    ("sources", "harvest_interval", "INTEGER"),
+    ("sources", "last_full_at", "TEXT"),
+    ("runs", "records", "INTEGER DEFAULT 0"),
+    ("runs", "response_date", "TEXT"),
+    ("runs", "notes", "TEXT"),
+    ("runs", "trigger", "TEXT"),
+]
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    for table, column, declaration in _ADDED_COLUMNS:
+        columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column not in columns:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
+
 class StateError(ValueError):
     """A request against the registry that cannot be honoured (unknown or duplicate source...)."""
 
@@ -92,6 +135,8 @@ class Source:
     next_from: str | None = None
     last_run_at: str | None = None
     last_status: str | None = None
+    harvest_interval: int | None = None
+    last_full_at: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -120,18 +165,44 @@ class Quarantined:
 
 
 class HubState:
+    """The state file, with one SQLite connection per thread.
+
+    Harvests of several sources run in threads beside the API's request threads; a shared
+    connection would put one thread's statements inside another's transaction. SQLite
+    itself serializes writers across connections (WAL: readers never wait).
+    """
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        # WAL + NORMAL: a killed process loses nothing committed; only a power cut may lose the last
-        # transactions, which the next harvest fetches again. FULL costs an fsync per page.
-        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.path = path
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
         self.db.executescript(_SCHEMA)
+        _migrate(self.db)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use)."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a killed process loses nothing committed; only a power cut may lose the
+            # last transactions, which the next harvest fetches again. FULL costs an fsync per page.
+            connection.execute("PRAGMA synchronous=NORMAL")
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
 
     def close(self) -> None:
-        self.db.close()
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
 
     # ------------------------------------------------------------------ settings
 
@@ -197,25 +268,46 @@ class HubState:
 
     # ------------------------------------------------------------------ runs
 
-    def start_run(self, source: str, mode: str, from_date: str | None, prefix: str | None) -> int:
-        cursor = self.db.execute(
-            "INSERT INTO runs (source, started_at, mode, from_date, metadata_prefix, status) "
-            "VALUES (?, ?, ?, ?, ?, 'running')",
-            (source, now(), mode, from_date, prefix),
-        )
+    def start_run(self, source: str, mode: str, from_date: str | None, prefix: str | None, trigger: str = "cli") -> int:
+        with self.transaction() as db:
+            # A run still 'running' here was cut off by a killed process: nothing else harvests
+            # this source now (one process holds the store; the scheduler runs a source once).
+            db.execute(
+                "UPDATE runs SET status = 'abandoned', error = 'the process ended before the run finished' "
+                "WHERE source = ? AND status = 'running'",
+                (source,),
+            )
+            cursor = db.execute(
+                "INSERT INTO runs (source, started_at, mode, from_date, metadata_prefix, status, trigger) "
+                "VALUES (?, ?, ?, ?, ?, 'running', ?)",
+                (source, now(), mode, from_date, prefix, trigger),
+            )
         return int(cursor.lastrowid)
 
-    def finish_run(self, run_id: int, status: str, error: str | None = None, **counts: float) -> None:
-        assignments = "".join(f", {key} = ?" for key in counts)
+    def finish_run(self, run_id: int, status: str, error: str | None = None, **fields: Any) -> None:
+        if isinstance(fields.get("notes"), list):
+            fields["notes"] = json.dumps(fields["notes"], ensure_ascii=False)
+        assignments = "".join(f", {key} = ?" for key in fields)
         self.db.execute(
             f"UPDATE runs SET status = ?, ended_at = ?, error = ?{assignments} WHERE id = ?",
-            (status, now(), error, *counts.values(), run_id),
+            (status, now(), error, *fields.values(), run_id),
         )
 
-    def runs(self, source: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
-        sql = "SELECT * FROM runs" + (" WHERE source = ?" if source else "") + " ORDER BY id DESC LIMIT ?"
-        args = (source, limit) if source else (limit,)
-        return [dict(row) for row in self.db.execute(sql, args)]
+    def run(self, run_id: int) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return _run(row) if row else None
+
+    def runs(
+        self, source: str | None = None, limit: int = 20, *, status: str | None = None, before: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Harvest runs, newest first; ``before`` (a run id) pages back through older ones."""
+        where, args = [], []
+        for column, value, op in (("source", source, "="), ("status", status, "="), ("id", before, "<")):
+            if value is not None:
+                where.append(f"{column} {op} ?")
+                args.append(value)
+        sql = "SELECT * FROM runs" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC LIMIT ?"
+        return [_run(row) for row in self.db.execute(sql, (*args, limit))]
 
     # ------------------------------------------------------------------ quarantine
 
@@ -292,6 +384,12 @@ class HubState:
 
     def transaction(self) -> _Transaction:
         return _Transaction(self.db)
+
+
+def _run(row: sqlite3.Row) -> dict[str, Any]:
+    run = dict(row)
+    run["notes"] = json.loads(run["notes"]) if run.get("notes") else []
+    return run
 
 
 class _Transaction:

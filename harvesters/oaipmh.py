@@ -1,30 +1,31 @@
 """OAI-PMH 2.0 harvesting client: Identify, ListMetadataFormats and paged ListRecords.
 
-HTTP, retries and the mapping of ``<error code>`` to exceptions come from
-oaipmh-scythe (its ``harvest`` checks for an OAI error before the HTTP status, so
-Zenodo's errors served as HTTP 422 arrive as the OAI error they are). Pages are parsed
-here with the hardened parser, page by page, so memory stays flat.
+HTTP, retries and politeness are in :mod:`harvesters.http`. Here each answer is read as
+OAI-PMH: an ``<error>`` is an :class:`OaiError` whatever the HTTP status (Zenodo sends
+them with 422), a 200 that is empty, an HTML page or cut short is retried like a 503, and
+a page that is not well-formed is repaired where the repair loses nothing
+(:func:`harvesters.xml.repair`) and otherwise salvaged record by record.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import httpx2
 from lxml import etree
-from oaipmh_scythe import Scythe
-from oaipmh_scythe import exceptions as oai_errors
-from oaipmh_scythe.config import HTTPConfig, RetryConfig
 
 from exchange import __version__
 from harvesters import xml
+from harvesters.http import Fetcher, FetchError, HostGate, Response, RetryPolicy
 
 log = logging.getLogger(__name__)
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 USER_AGENT = f"eduhub-exchange/{__version__} (OAI-PMH harvester)"
+_CLOSED = re.compile(rb"</(?:[\w.-]+:)?OAI-PMH\s*>\s*$")
+_HTML = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.IGNORECASE | re.DOTALL)
 
 
 class HarvestError(RuntimeError):
@@ -86,35 +87,45 @@ def _text(element: etree._Element | None) -> str | None:
     return element.text.strip() or None
 
 
-def _scythe_error(error: oai_errors.OAIPMHException, query: dict[str, str]) -> OaiError:
-    name = type(error).__name__
-    code = name[0].lower() + name[1:] if name != "GeneralOAIPMHError" else "unknownError"
-    return OaiError(code, str(error).strip(), describe(query))
-
-
 def describe(query: dict[str, str]) -> str:
     """A request as an operator reads it: ``ListRecords metadataPrefix=lom from=2020-01-01``."""
     args = " ".join(f"{k}={v if len(v) < 60 else v[:57] + '...'}" for k, v in query.items() if k != "verb")
     return f"{query.get('verb', '?')} {args}".strip()
 
 
+def unusable(response: Response) -> str | None:
+    """Why a 200 answer cannot be an OAI-PMH response and is worth asking again, or None.
+
+    Servers behind proxies answer 200 with an empty body or a maintenance page, or close the
+    connection early with a body that still ends cleanly at a chunk boundary.
+    """
+    if response.status != 200:
+        return None
+    body = response.body
+    if not body.strip():
+        return "HTTP 200 with an empty body"
+    if _HTML.match(body[:2000]):
+        return "an HTML page instead of OAI-PMH XML"
+    if not _CLOSED.search(body[-400:]):
+        return f"the response is cut short ({len(body)} bytes, no closing </OAI-PMH>)"
+    return None
+
+
 class OaiClient:
-    def __init__(self, base_url: str, *, timeout: float = 60, max_retries: int = 3, retry_after: float = 10):
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        policy: RetryPolicy | None = None,
+        gate: HostGate | None = None,
+    ) -> None:
         self.base_url = base_url
-        self._scythe = Scythe(
-            base_url,
-            http_config=HTTPConfig(timeout=timeout, user_agent=USER_AGENT),
-            retry_config=RetryConfig(
-                max_retries=max_retries,
-                retry_status_codes=(429, 500, 502, 503, 504),
-                default_retry_after=retry_after,
-                retry_on_transport_error=True,
-                initial_backoff=min(1.0, retry_after),
-            ),
-        )
+        self._http = Fetcher(policy, gate, user_agent=USER_AGENT)
+        #: what the transport had to insist on (retries), for the run's notes
+        self.notes: list[str] = []
 
     def close(self) -> None:
-        self._scythe.close()
+        self._http.close()
 
     def __enter__(self) -> OaiClient:
         return self
@@ -125,27 +136,33 @@ class OaiClient:
     # ------------------------------------------------------------------ requests
 
     def _fetch(self, query: dict[str, str]) -> bytes:
+        """The body of a successful answer; an OAI-PMH ``<error>`` in any status raises OaiError."""
         try:
-            response = self._scythe.harvest(query)
-        except oai_errors.OAIPMHException as error:
-            raise _scythe_error(error, query) from None
-        except httpx2.HTTPStatusError as error:
-            status = error.response.status_code
-            snippet = error.response.text[:200].strip().replace("\n", " ")
-            raise HarvestError(f"{self.base_url} answered HTTP {status}: {snippet or '(empty body)'}") from None
-        except httpx2.HTTPError as error:
-            raise HarvestError(f"cannot reach {self.base_url}: {type(error).__name__}: {error}") from None
-        except AttributeError:
-            # oaipmh-scythe's <error> check dereferences a missing tree when a 200 body is not XML.
-            raise HarvestError(f"{self.base_url} answered {query.get('verb')} with a body that is not XML") from None
-        return response.http_response.content
+            response = self._http.get(self.base_url, query, retry_body=unusable)
+        except FetchError as error:
+            raise HarvestError(f"{describe(query)}: {error}") from None
+        if response.retries:
+            self.notes.append(
+                f"{describe(query)}: answered after {len(response.retries)} retries ({response.retries[-1]})"
+            )
+        error = _oai_error(response.body)
+        if error is not None:
+            code, message = error
+            raise OaiError(code, message, describe(query))
+        if response.status != 200:
+            snippet = response.body[:200].decode("utf-8", "replace").strip().replace("\n", " ")
+            raise HarvestError(f"{self.base_url} answered HTTP {response.status}: {snippet or '(empty body)'}")
+        return response.body
 
     def _document(self, query: dict[str, str]) -> etree._Element:
         body = self._fetch(query)
         try:
             root = xml.parse(body)
         except etree.XMLSyntaxError as error:
-            raise HarvestError(f"{query.get('verb')} response is not well-formed XML: {error}") from None
+            try:
+                root = xml.parse(xml.repair(body)[0])
+            except etree.XMLSyntaxError:
+                raise HarvestError(f"{query.get('verb')} response is not well-formed XML: {error}") from None
         if root.tag != f"{OAI}OAI-PMH":
             raise HarvestError(f"{query.get('verb')} response is not an OAI-PMH document (root <{root.tag}>)")
         return root
@@ -212,11 +229,20 @@ class OaiClient:
 
 
 def parse_page(body: bytes, number: int) -> Page:
-    """A ListRecords page; a page that is not well-formed is salvaged record by record."""
+    """A ListRecords page. A page that is not well-formed is first repaired where the repair
+    loses nothing (:func:`harvesters.xml.repair`), then salvaged record by record."""
+    notes: list[str] = []
+    if xml.suspicious_encoding(body):
+        body, notes = xml.repair(body)
     try:
         root = xml.parse(body)
     except etree.XMLSyntaxError as error:
-        return _salvaged_page(body, number, str(error))
+        repaired, notes = xml.repair(body)
+        try:
+            root = xml.parse(repaired)
+        except etree.XMLSyntaxError:
+            return _salvaged_page(repaired, number, str(error), notes)
+    notes = [f"page {number}: {note}" for note in notes]
     if root.tag != f"{OAI}OAI-PMH":
         raise HarvestError(f"ListRecords page {number} is not an OAI-PMH document (root <{root.tag}>)")
     error = root.find(f"{OAI}error")
@@ -233,6 +259,7 @@ def parse_page(body: bytes, number: int) -> Page:
         token=_text(token_element),
         response_date=_text(root.find(f"{OAI}responseDate")),
         complete_list_size=int(size) if size and size.isdigit() else None,
+        notes=notes,
     )
 
 
@@ -257,31 +284,61 @@ def read_record(record: etree._Element) -> OaiRecord:
     return result
 
 
-def _salvaged_page(body: bytes, number: int, reason: str) -> Page:
+def _salvaged_page(body: bytes, number: int, reason: str, repairs: list[str]) -> Page:
     token, pieces = xml.salvage_records(body)
     if not pieces:
         snippet = body[:120].decode("utf-8", "replace").strip().replace("\n", " ")
         raise HarvestError(f"ListRecords page {number} is not well-formed XML ({reason}); it starts {snippet!r}")
-    records: list[OaiRecord] = []
-    for chunk, parsed in pieces:
-        if isinstance(parsed, str):
-            records.append(
-                OaiRecord(
-                    identifier=xml.identifier_in(chunk),
-                    datestamp=None,
-                    deleted=False,
-                    raw=chunk.decode("utf-8", "replace"),
-                    error=f"record is not well-formed XML: {parsed}",
-                )
-            )
-        else:
-            records.append(read_record(parsed))
+    records = [
+        read_record(parsed) if not isinstance(parsed, str) else _broken(chunk, parsed) for chunk, parsed in pieces
+    ]
     log.warning("page %d is not well-formed (%s); salvaged %d records", number, reason, len(records))
     return Page(
         number=number,
         records=records,
-        token=token.strip() if token and token.strip() else None,
+        token=_token_text(token),
         response_date=None,
         salvaged=True,
-        notes=[f"page not well-formed ({reason}); records parsed one by one"],
+        notes=[f"page {number}: {note}" for note in repairs]
+        + [f"page {number} not well-formed ({reason}); records parsed one by one"],
     )
+
+
+def _token_text(token: bytes | None) -> str | None:
+    """A token cut out of a broken page, as the text the source meant (entities decoded)."""
+    if token is None:
+        return None
+    text = token.decode("utf-8", "replace").strip()
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+    return text.replace("&amp;", "&") or None
+
+
+def _broken(chunk: bytes, message: str) -> OaiRecord:
+    """A record that does not parse even after repair: its header read in recover mode (so a
+    deletion still applies and the quarantine names the record), its content kept as raw text."""
+    header = xml.recover(b'<record xmlns="http://www.openarchives.org/OAI/2.0/">' + chunk + b"</record>")
+    found = header.find(f".//{OAI}header") if header is not None else None
+    identifier = _text(found.find(f"{OAI}identifier")) if found is not None else None
+    return OaiRecord(
+        identifier=identifier or xml.identifier_in(chunk),
+        datestamp=_text(found.find(f"{OAI}datestamp")) if found is not None else None,
+        deleted=found is not None and found.get("status") == "deleted",
+        raw=chunk.decode("utf-8", "replace"),
+        error=f"record is not well-formed XML: {message}",
+    )
+
+
+_ERROR = re.compile(
+    rb"</(?:[\w.-]+:)?request\s*>\s*<(?:[\w.-]+:)?error\b([^>]*?)(?:/>|>(.*?)</(?:[\w.-]+:)?error\s*>)", re.DOTALL
+)
+_CODE = re.compile(rb"""\bcode\s*=\s*["']([^"']*)["']""")
+
+
+def _oai_error(body: bytes) -> tuple[str, str] | None:
+    """The first ``<error>`` of an OAI-PMH response (§3.6), found without parsing the whole page."""
+    match = _ERROR.search(body[:8192])
+    if match is None:
+        return None
+    code = _CODE.search(match.group(1))
+    message = (match.group(2) or b"").decode("utf-8", "replace").strip()
+    return (code.group(1).decode("utf-8", "replace") if code else "unknownError"), message

@@ -6,7 +6,9 @@ bounded sizes (lxml's defaults refuse text nodes over 10 MB and depth over 256).
 
 from __future__ import annotations
 
+import codecs
 import re
+from html.entities import name2codepoint
 
 from lxml import etree
 
@@ -71,3 +73,116 @@ def identifier_in(chunk: bytes) -> str | None:
     """The OAI identifier inside a record that does not parse, found by pattern."""
     match = _IDENTIFIER.search(chunk)
     return match.group(1).decode("utf-8", "replace").strip() or None if match else None
+
+
+# ---------------------------------------------------------------------- lossless repairs
+#
+# Faults seen in real feeds (PROVENANCE.md) that can be undone without guessing: control
+# characters XML 1.0 forbids (§2.2), HTML entities used in XML (§4.1: only five are
+# predefined), a bare '&' in text, and text in another encoding than the one declared.
+# lxml's recover mode is not used on content: it drops what it cannot read ("Tom & Jerry"
+# becomes "Tom  Jerry"), which would store a silently damaged record.
+
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL_REF = re.compile(rb"&#(?:0*(?:[0-8]|1[124-9]|2\d|3[01])|x0*(?:[0-8]|[bcef]|1[0-9a-f]));", re.IGNORECASE)
+_ENTITY = re.compile(rb"&(?:([A-Za-z][A-Za-z0-9]*);|#[0-9]+;|#x[0-9A-Fa-f]+;)?")
+_PREDEFINED = {b"amp", b"lt", b"gt", b"quot", b"apos"}
+_DECLARED = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']", re.IGNORECASE)
+_LATIN = {"iso-8859-1", "latin-1", "latin1", "iso8859-1", "windows-1252", "cp1252", "us-ascii", "ascii"}
+
+
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)
+    return error.object[error.start : error.end].decode("cp1252", "replace"), error.end
+
+
+codecs.register_error("eduhub-cp1252-fallback", _cp1252_fallback)
+
+
+def declared_encoding(body: bytes) -> str | None:
+    match = _DECLARED.match(body[:200])
+    return match.group(1).decode("ascii").lower() if match else None
+
+
+def repair(body: bytes) -> tuple[bytes, list[str]]:
+    """Undo the lossless-to-undo faults of a document that does not parse; returns the repaired
+    bytes (UTF-8, declaration adjusted) and one note per kind of repair made."""
+    notes: list[str] = []
+    text = fix_encoding(body, notes)
+    raw = text.encode("utf-8")
+    stripped, count = _CONTROL.subn(b"", raw)
+    stripped, refs = _CONTROL_REF.subn(b"", stripped)
+    if count or refs:
+        notes.append(f"removed {count + refs} control characters XML 1.0 forbids")
+    entities = {"named": 0, "bare": 0}
+
+    def entity(match: re.Match[bytes]) -> bytes:
+        name = match.group(1)
+        whole = match.group(0)
+        if whole == b"&":
+            entities["bare"] += 1
+            return b"&amp;"
+        if name is None or name in _PREDEFINED:
+            return whole
+        code = name2codepoint.get(name.decode("ascii"))
+        if code is None:  # a name nobody defines: its meaning is unknown, so the record stays broken
+            return whole
+        entities["named"] += 1
+        return f"&#{code};".encode("ascii")
+
+    repaired = _ENTITY.sub(entity, stripped)
+    if entities["named"]:
+        notes.append(f"replaced {entities['named']} HTML entities XML does not define")
+    if entities["bare"]:
+        notes.append(f"escaped {entities['bare']} bare '&'")
+    return repaired, notes
+
+
+def fix_encoding(body: bytes, notes: list[str]) -> str:
+    """The document as text, whatever it declares: bytes that are not UTF-8 where UTF-8 is
+    declared (or implied) are read as Windows-1252, and a Latin-1 declaration over bytes that
+    are UTF-8 is believed only as far as the bytes allow. The declaration is rewritten to UTF-8."""
+    declared = declared_encoding(body) or "utf-8"
+    if body.startswith(codecs.BOM_UTF8):
+        body = body[len(codecs.BOM_UTF8) :]
+    if declared in _LATIN:
+        try:
+            text = body.decode("utf-8")
+            if any(ord(c) > 127 for c in text):
+                notes.append(f"declared {declared} but the bytes are UTF-8; read as UTF-8")
+        except UnicodeDecodeError:
+            text = body.decode("cp1252", "replace")
+    else:
+        text = body.decode("utf-8", "eduhub-cp1252-fallback")
+        if text.encode("utf-8") != body:
+            notes.append(f"declared {declared} but some bytes are not; read those as Windows-1252")
+    return _DECLARED_TEXT.sub(r"\1UTF-8\2", text, count=1)
+
+
+_DECLARED_TEXT = re.compile(r"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])[A-Za-z0-9._-]+([\"'])", re.IGNORECASE)
+
+
+def suspicious_encoding(body: bytes) -> bool:
+    """A document that parses but declares Latin-1 over UTF-8 bytes would be stored as mojibake
+    ("Ã©" for "é"); the caller repairs it before parsing."""
+    declared = declared_encoding(body)
+    if declared not in _LATIN:
+        return False
+    try:
+        return any(b > 127 for b in body) and bool(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        return False
+
+
+_RECOVER = etree.XMLParser(
+    recover=True, resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_pis=True
+)
+
+
+def recover(body: bytes) -> etree._Element | None:
+    """lxml's recover mode: only to read the headers and the token of a page that is broken,
+    never to store a record's content (see above)."""
+    try:
+        return etree.fromstring(body.lstrip(), parser=_RECOVER)
+    except etree.XMLSyntaxError:
+        return None

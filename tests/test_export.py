@@ -120,9 +120,12 @@ def test_nquads_dump_reloads_into_a_store_equal_to_the_hub_without_its_vocabular
     vocabularies = {file.graph for file in vocabulary_index().files}
     base = hub.settings.base
     records = {graph_of(base, item.item) for item in live_items(hub)}
-    expected = {q for q in store_quads(hub) if q.graph_name.value not in vocabularies}
-    # What the hub holds besides the shipped vocabularies: records, the sources graph, assessments.
-    assert {q.graph_name.value for q in expected} == records | {hub.sources_graph} | {
+    derived = {q.graph_name.value for q in store_quads(hub) if "/cluster" in q.graph_name.value}
+    assert derived == {f"{base}/cluster-keys/{name}" for name in FEEDS}  # the feeds share no resource
+    expected = {q for q in store_quads(hub) if q.graph_name.value not in vocabularies | derived}
+    # What the hub holds besides the shipped vocabularies: records, the sources graph, assessments,
+    # harvest runs.
+    assert {q.graph_name.value for q in expected} == records | {hub.sources_graph, f"{base}/harvests"} | {
         assessments_graph(base, name) for name in FEEDS
     }
     dumped = loaded(dump_bytes(hub, Dump("nquads")))
@@ -136,8 +139,10 @@ def test_nquads_lines_are_grouped_by_record_and_sorted_within_it(served: Served)
     lines = dump_bytes(hub, Dump("nquads")).decode("utf-8").splitlines()
     sources = [line for line in lines if line.endswith(f"<{hub.sources_graph}> .")]
     assert lines[: len(sources)] == sorted(sources)
+    harvests = [line for line in lines if line.endswith(f"<{base}/harvests> .")]
+    assert harvests and lines[-len(harvests) :] == sorted(harvests)  # the harvest runs come last
     blocks: list[tuple[str, str, list[str]]] = []  # (record, graph, lines), consecutive
-    for line in lines[len(sources) :]:
+    for line in lines[len(sources) : -len(harvests)]:
         graph = line.rsplit(" ", 2)[-2].strip("<>")
         record = line.split(" ", 1)[0].strip("<>").split("#", 1)[0] if "/assessments/" in graph else graph
         if not blocks or blocks[-1][:2] != (record, graph):
@@ -147,6 +152,15 @@ def test_nquads_lines_are_grouped_by_record_and_sorted_within_it(served: Served)
     records = [graph_of(base, item.item) for item in live_items(hub)]
     expected = [(r, g) for r in records for g in (r, assessments_graph(base, r.split("/")[4]))]
     assert [block[:2] for block in blocks] == expected  # every live record here has assessments
+
+
+def runs_of(hub: Hub, source: str) -> set[ox.NamedNode]:
+    rows = hub.store.select(
+        f"SELECT ?run WHERE {{ GRAPH <{hub.settings.base}/harvests> {{ "
+        f"?run <http://www.w3.org/ns/prov#used> <{source_iri(hub.settings.base, source)}> }} }}"
+    )
+    assert rows  # every source here was harvested
+    return {ox.NamedNode(row["run"]) for row in rows}
 
 
 @pytest.mark.parametrize("source", list(FEEDS))
@@ -161,6 +175,7 @@ def test_a_source_dump_is_the_source_slice_of_the_store(served: Served, source: 
         if q.graph_name.value in records
         or q.graph_name.value == assessments_graph(base, source)
         or (q.graph_name.value == hub.sources_graph and q.subject.value == source_iri(base, source))
+        or (q.graph_name.value == f"{base}/harvests" and q.subject in runs_of(hub, source))
     }
     assert loaded(dump_bytes(hub, Dump("nquads", source))) == expected
     lines = dump_bytes(hub, Dump("jsonld", source)).splitlines()
@@ -421,6 +436,9 @@ def test_the_log_is_read_one_page_per_chunk(served: Served, monkeypatch: pytest.
     assert reads == []  # nothing happens before the first chunk is asked for
     assert b"/sources>" in next(chunks) and reads == []  # the sources graph first
     for seen, chunk in enumerate(chunks, start=1):
+        if b"/harvests>" in chunk:  # the harvest runs come last, after the log's last page
+            assert next(chunks, None) is None
+            break
         assert len(reads) == seen, "read ahead of what was written"
         assert chunk
     assert sum(reads) == len(hub.publication.page(Selection(), None, 100_000))

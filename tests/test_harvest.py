@@ -200,9 +200,11 @@ def test_unreachable_source_fails_with_a_clear_message(hub: Hub) -> None:
     from tests.conftest import free_port
 
     hub.state.add_source("dead", f"http://127.0.0.1:{free_port()}/oai")
+    from harvesters.http import RetryPolicy
     from harvesters.oaipmh import OaiClient
 
-    summary = harvest(hub, "dead", client=OaiClient(hub.state.source("dead").base_url, max_retries=0))
+    client = OaiClient(hub.state.source("dead").base_url, policy=RetryPolicy(attempts=1))
+    summary = harvest(hub, "dead", client=client)
     assert summary.status == "failed"
     assert "cannot reach" in summary.error
 

@@ -2,21 +2,42 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import quote
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from exchange import __version__
-from exchange.api import assessments, dumps, errors, linkeddata, oai, sparql
+from exchange.api import assessments, dumps, errors, feedcheck, harvests, linkeddata, oai, sparql
 from exchange.hub import Hub
 from exchange.provider.protocol import Provider
+from harvesters.scheduler import Harvester, Scheduler
 
 COUNT_QUERY = "SELECT (COUNT(?r) AS ?n) WHERE { ?r a <http://schema.org/LearningResource> }"
 
 
-def create_app(hub: Hub, provider: Provider | None = None) -> FastAPI:
+def create_app(
+    hub: Hub, provider: Provider | None = None, harvester: Harvester | None = None, scheduler: Scheduler | None = None
+) -> FastAPI:
+    """The app over ``hub``. ``eduhub serve`` passes its harvest pool and schedule; without them
+    the app makes a pool on the first triggered harvest and has no schedule."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if scheduler is not None:
+            scheduler.start()
+        yield
+        if scheduler is not None:
+            scheduler.stop()
+        pool = getattr(app.state, "harvester", None)
+        if pool is not None:  # running harvests end after their current page
+            await asyncio.to_thread(pool.close, False)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="EduHub Exchange",
         version=__version__,
         description="An open metadata hub for digital education: records harvested over OAI-PMH, "
@@ -24,12 +45,15 @@ def create_app(hub: Hub, provider: Provider | None = None) -> FastAPI:
     )
     app.state.hub = hub
     app.state.provider = provider or Provider(hub)
+    app.state.harvester = harvester
     errors.install(app)
     app.include_router(sparql.router)
     app.include_router(assessments.router)
     app.include_router(linkeddata.router)
     app.include_router(oai.router)
     app.include_router(dumps.router)
+    app.include_router(harvests.router)
+    app.include_router(feedcheck.router)
 
     @app.get("/health", summary="Liveness and record count")
     def health() -> dict[str, object]:
@@ -56,6 +80,8 @@ _INDEX = """<!doctype html>
 <li><a href="/vocab/">Vocabularies (SKOS concept schemes)</a></li>
 <li><a href="/.well-known/void">Dataset description (VoID)</a>, <a href="/catalog">catalog (DCAT)</a></li>
 <li><a href="/context.jsonld">JSON-LD context of hub records</a></li>
+<li><a href="/api/harvests">Harvest runs</a> and <a href="/api/sources">sources</a></li>
+<li><a href="/feed-check">Check an OAI-PMH feed before it joins</a></li>
 <li><a href="/health">Health</a></li>
 <li><a href="/docs">API documentation (OpenAPI)</a></li>
 </ul>

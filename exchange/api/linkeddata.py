@@ -13,10 +13,11 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from exchange import clusters, vocabularies
 from exchange import linkeddata as ld
-from exchange import vocabularies
 from exchange.api.errors import error_response
 from exchange.hub import Hub
+from exchange.linkeddata.html import cluster_html
 
 router = APIRouter(tags=["linked data"])
 T = TypeVar("T")
@@ -212,6 +213,33 @@ def source(name: str, request: Request) -> Response:
     def render(fmt: str, found: tuple[set[ox.Triple], ld.Stats]) -> bytes | str:
         triples, counts = found
         return ld.source_html(hub, name, triples, counts) if fmt == "html" else _rdf(triples, fmt)
+
+    return _answer(request, ld.PAGE_FORMATS, lookup, render)
+
+
+# ---------------------------------------------------------------------- clusters
+
+
+@_get(
+    "/clusters/{cluster_id}",
+    summary="A cluster: records of one resource from several sources",
+    description="The cluster `{base}/clusters/{id}` (docs/clusters.md): its linking keys (DOI, Handle, "
+    "landing URL), member count, and every member record with its source. "
+    + _FORMAT_DOC.format(extra="")
+    + " Unknown cluster (or one dissolved since): 404.",
+)
+def cluster(cluster_id: str, request: Request) -> Response:
+    hub: Hub = request.app.state.hub
+
+    def lookup() -> clusters.ClusterView:
+        iri = clusters.cluster_iri_of(hub.settings.base, cluster_id)
+        found = clusters.cluster_view(hub, iri) if iri else None
+        if found is None:
+            raise ld.NotFound(f"no cluster {hub.settings.base}/clusters/{cluster_id}")
+        return found
+
+    def render(name: str, view: clusters.ClusterView) -> bytes | str:
+        return cluster_html(hub, view) if name == "html" else _rdf(set(view.triples), name)
 
     return _answer(request, ld.PAGE_FORMATS, lookup, render)
 

@@ -9,12 +9,17 @@ is how a test scripts a 503 before a 200. Identify and ListMetadataFormats can b
 described in the manifest instead of recorded; they are then rendered here and are
 synthetic (the manifest says so). A request no rule matches gets HTTP 404 with an
 explanation, so a test that asks for something unrecorded fails loudly.
+
+``latency`` (seconds) delays every answer, as a distant server would; the server counts how
+many requests it was answering at once (``max_in_flight``), which is how the tests check
+that the harvester is polite to one host.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -114,9 +119,13 @@ class Feed:
 class ReplayServer:
     """Serve feed folders on 127.0.0.1; use as a context manager or call start()/stop()."""
 
-    def __init__(self, feeds: list[Path], host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, feeds: list[Path], host: str = "127.0.0.1", port: int = 0, latency: float = 0.0) -> None:
         self.feeds = {feed.name: feed for feed in (Feed.load(folder) for folder in feeds)}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.latency = latency
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._count_lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -131,19 +140,32 @@ class ReplayServer:
                 self._answer(dict(parse_qsl(body, keep_blank_values=True)))
 
             def _answer(self, params: dict[str, str]) -> None:
-                path = urlsplit(self.path).path.strip("/").split("/")
-                feed = server.feeds.get(path[0]) if len(path) == 2 and path[1] == "oai" else None
-                if feed is None:
-                    status, headers, body = 404, {"Content-Type": "text/plain"}, b"no such feed"
-                else:
-                    server.requests.append((feed.name, params))
-                    status, headers, body = feed.answer(params, server.url(feed.name))
+                # In flight: from the request's arrival until its answer is ready to send (the
+                # client may already send its next request while the last bytes are written).
+                with server._count_lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    if server.latency:
+                        time.sleep(server.latency)
+                    status, headers, body = self._prepare(params)
+                finally:
+                    with server._count_lock:
+                        server.in_flight -= 1
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _prepare(self, params: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+                path = urlsplit(self.path).path.strip("/").split("/")
+                feed = server.feeds.get(path[0]) if len(path) == 2 and path[1] == "oai" else None
+                if feed is None:
+                    return 404, {"Content-Type": "text/plain"}, b"no such feed"
+                server.requests.append((feed.name, params))
+                return feed.answer(params, server.url(feed.name))
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 pass

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 
 import pyoxigraph as ox
 
-from exchange import reports, vocabularies
+from exchange import clusters, reports, vocabularies
 from exchange.hub import Hub
 from exchange.linkeddata.dataset import Stats, dump_url
 from exchange.linkeddata.negotiation import MEDIA_TYPES, PAGE_FORMATS, RDF_FORMATS, XML_FORMATS
@@ -261,10 +261,58 @@ def record_html(hub: Hub, view: RecordView) -> str:
     body = [
         f'<p>Record <span class="iri">{esc(view.iri)}</span> of source {source}.</p>',
         section("fields", "Fields", f"<dl>{''.join(rows)}</dl>"),
+        _same_resource_html(hub, view),
         _assessments_html(hub, view),
     ]
     return page(
         title, "\n".join(body), formats=(*PAGE_FORMATS, *XML_FORMATS), title_lang=title_lang, home=base_path(base) + "/"
+    )
+
+
+def _same_resource_html(hub: Hub, view: RecordView) -> str:
+    """The other records of the record's cross-source cluster (docs/clusters.md), or nothing."""
+    cluster = view.cluster
+    if cluster is None:
+        return ""
+    base = hub.settings.base
+    items = "".join(f"<li>{_member_html(base, member)}</li>" for member in cluster.members if member.iri != view.iri)
+    keys = ", ".join(f'<span class="iri">{esc(key)}</span>' for key in cluster.keys)
+    return section(
+        "same-resource",
+        "The same resource in other sources",
+        f"<p>{len(cluster.sources)} sources describe this resource; linked by {keys} "
+        f"({_link(base, cluster.iri, 'the cluster')}).</p><ul>{items}</ul>",
+    )
+
+
+def _member_html(base: str, member: clusters.Member) -> str:
+    """A cluster member: its title (linked to its page) and its source."""
+    text, language = _label("", member.titles) if member.titles else (member.iri, None)
+    source = _link(base, source_iri(base, member.source), member.source)
+    return f"{_link(base, member.iri, text, language)} from source {source}"
+
+
+def cluster_html(hub: Hub, cluster: clusters.ClusterView) -> str:
+    """A cluster's page: its keys and its members with their sources, then every statement."""
+    base = hub.settings.base
+    rows = [
+        f'<dt>IRI</dt><dd class="iri">{esc(cluster.iri)}</dd>',
+        f"<dt>Records</dt><dd>{cluster.member_count}</dd>",
+        "<dt>Sources</dt>"
+        + "".join(f"<dd>{_link(base, source_iri(base, name), name)}</dd>" for name in cluster.sources),
+        "<dt>Linked by</dt>" + "".join(f'<dd class="iri">{esc(key)}</dd>' for key in cluster.keys),
+    ]
+    members = "".join(f"<li>{_member_html(base, member)}</li>" for member in cluster.members)
+    body = (
+        "<p>Records of one resource harvested from several sources (same DOI, Handle or landing URL). "
+        "Each stays its source's own description.</p>"
+        f"<dl>{''.join(rows)}</dl>\n"
+        + section("members", "Records", f"<ul>{members}</ul>")
+        + "\n"
+        + _triples_table(base, sorted(cluster.triples, key=_triple_key))
+    )
+    return page(
+        f"The same resource in {len(cluster.sources)} sources", body, formats=PAGE_FORMATS, home=base_path(base) + "/"
     )
 
 

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 import pyoxigraph as ox
 
-from exchange import reports, writers
+from exchange import clusters, reports, writers
 from exchange.hub import Hub
 from exchange.linkeddata.negotiation import Gone, NotAcceptable, NotFound
 from exchange.linkeddata.serialization import _construct, _iri, _triple, graph_jsonld, jsonld_value
@@ -56,6 +56,8 @@ class RecordView:
     #: the hub record rebuilt from the graph; None if the graph is not one the reader knows
     record: dict[str, Any] | None
     assessment_triples: set[ox.Triple]
+    #: the cross-source cluster the record is in (the same resource in other sources), if any
+    cluster: clusters.ClusterView | None = None
 
 
 def record_view(hub: Hub, iri: str) -> RecordView:
@@ -80,12 +82,14 @@ def record_view(hub: Hub, iri: str) -> RecordView:
         f"CONSTRUCT {{ <{iri}> <{HUB}assessment> ?a . ?a ?p ?o }} "
         f"WHERE {{ GRAPH <{graph}> {{ <{iri}> <{HUB}assessment> ?a . ?a ?p ?o }} }}",
     )
-    return RecordView(iri, source, found, record, assessments)
+    return RecordView(iri, source, found, record, assessments, clusters.cluster_of(hub, iri))
 
 
 def record_triples(view: RecordView) -> set[ox.Triple]:
     """The triples every RDF representation of the record states (see the module docstring)."""
     triples = set(view.graph) | view.assessment_triples
+    if view.cluster is not None:
+        triples |= view.cluster.for_record(view.iri)
     record = view.record
     if record is None:
         return triples
@@ -136,7 +140,36 @@ def record_jsonld(view: RecordView) -> dict[str, Any]:
     nodes = _assessment_nodes(view)
     if nodes:
         out["hub:assessment"] = nodes
+    if view.cluster is not None:
+        out["hub:inCluster"] = _cluster_node(view.cluster, view.iri)
     return out
+
+
+def _cluster_node(cluster: clusters.ClusterView, record: str) -> dict[str, Any]:
+    """The record's cluster with the other members (``@reverse``: they point at it), their pages and
+    providers: exactly :meth:`~exchange.clusters.ClusterView.for_record`."""
+    node: dict[str, Any] = {
+        "id": cluster.iri,
+        "type": "hub:Cluster",
+        "hub:memberCount": cluster.member_count,
+        "hub:clusterKey": list(cluster.keys),
+    }
+    others = []
+    for member in cluster.members:
+        if member.iri == record:
+            continue
+        pages = []
+        for page, provider in member.pages:
+            item: dict[str, Any] = {"id": page}
+            if provider:
+                item["provider"] = {"id": provider}
+                if provider in cluster.provider_names:
+                    item["provider"]["name"] = cluster.provider_names[provider]
+            pages.append(item)
+        others.append({"id": member.iri, "mainEntityOfPage": pages} if pages else {"id": member.iri})
+    if others:
+        node["@reverse"] = {"hub:inCluster": others}
+    return node
 
 
 def _assessment_nodes(view: RecordView) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,12 +72,18 @@ class Selection:
 
 
 class PublicationLog:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
+    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+        #: the calling thread's connection to the state file (see exchange.state.HubState.db)
+        self._connect = connect
+        db = connect()
         db.executescript(SCHEMA)
         columns = {row[1] for row in db.execute("PRAGMA table_info(oai_items)")}
         if "record" not in columns:  # a log made before records were kept in it
             db.execute("ALTER TABLE oai_items ADD COLUMN record BLOB")
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        return self._connect()
 
     # ------------------------------------------------------------------ writes
 

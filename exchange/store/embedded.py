@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +20,10 @@ class EmbeddedStore:
         self.path = path
         self.read_only = read_only
         self._unflushed = 0
+        # Harvests of several sources write from their own threads. Each update is one
+        # transaction; the lock keeps two of them (and the flush counter) from meeting, and
+        # makes write_page's existence check and its update one step. Reads do not take it.
+        self._write_lock = threading.RLock()
         if path is None:
             self._store = ox.Store()
             return
@@ -36,19 +41,20 @@ class EmbeddedStore:
     # ------------------------------------------------------------------ writes
 
     def write_page(self, puts: Sequence[GraphWrite], deletes: Sequence[str] = (), then: str = "") -> set[str]:
-        existing = self.existing_graphs([w.graph for w in puts] + list(deletes))
-        update = join_updates(update_for_page(puts, deletes, existing=existing), then)
-        if not update:
+        with self._write_lock:
+            existing = self.existing_graphs([w.graph for w in puts] + list(deletes))
+            update = join_updates(update_for_page(puts, deletes, existing=existing), then)
+            if update:
+                self.update(update)
             return existing
-        self.update(update)
-        return existing
 
     def update(self, sparql: str) -> None:
-        self._store.update(sparql)
-        self._unflushed += len(sparql)
-        if self.path is not None and self._unflushed > FLUSH_EVERY_BYTES:
-            self._store.flush()
-            self._unflushed = 0
+        with self._write_lock:
+            self._store.update(sparql)
+            self._unflushed += len(sparql)
+            if self.path is not None and self._unflushed > FLUSH_EVERY_BYTES:
+                self._store.flush()
+                self._unflushed = 0
 
     def replace_graph_from_file(self, graph: str, path: Path, media_type: str) -> None:
         fmt = ox.RdfFormat.from_media_type(media_type)
@@ -57,8 +63,9 @@ class EmbeddedStore:
         node = ox.NamedNode(graph)
         # Parse first, so a broken file leaves the old graph in place.
         quads = [ox.Quad(t.subject, t.predicate, t.object, node) for t in ox.parse(path=str(path), format=fmt)]
-        self._store.remove_graph(node)
-        self._store.extend(quads)
+        with self._write_lock:
+            self._store.remove_graph(node)
+            self._store.extend(quads)
 
     # ------------------------------------------------------------------ reads
 
