@@ -12,6 +12,10 @@ into string pieces split at the record number, so a page costs one ``str.join`` 
 record: the server is not the bottleneck of the benchmark (``python -m benchmarks.feed
 --selftest`` prints its own rate).
 
+``latency`` (default 0) delays every response by that many seconds before it is sent,
+as a distant repository would; each connection has its own thread, so clients on other
+connections do not wait for it.
+
 Run it alone with ``python -m benchmarks.feed --records 1000 --port 8765``.
 """
 
@@ -159,6 +163,8 @@ class OaiHandler(BaseHTTPRequestHandler):
     def _answer(self, query_string: str) -> None:
         query = {k: v[0] for k, v in parse_qs(query_string, keep_blank_values=True).items()}
         self.server.requests += 1
+        if self.server.latency > 0:  # a distant repository: the answer leaves that much later
+            time.sleep(self.server.latency)
         try:
             body = self.server.respond(query)
         except _OaiError as error:  # OAI-PMH errors travel as HTTP 200 (OAI-PMH 2.0 §3.6)
@@ -182,11 +188,15 @@ class _OaiError(Exception):
 class FeedServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, feed: Feed, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, feed: Feed, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the benchmark feed listens on loopback only")
+        if latency < 0:
+            raise ValueError("latency must be >= 0 seconds")
         super().__init__((host, port), OaiHandler)
         self.feed = feed
+        #: seconds every response waits before it is sent (0: answer at once)
+        self.latency = latency
         self.requests = 0
         self.bytes_sent = 0
 
@@ -263,9 +273,9 @@ class FeedServer(ThreadingHTTPServer):
 
 
 @contextmanager
-def serve(records: int, page_size: int = 100, port: int = 0) -> Iterator[FeedServer]:
+def serve(records: int, page_size: int = 100, port: int = 0, latency: float = 0.0) -> Iterator[FeedServer]:
     """Run the feed on 127.0.0.1 in a background thread for the duration of the block."""
-    server = FeedServer(Feed(records, page_size), port=port)
+    server = FeedServer(Feed(records, page_size), port=port, latency=latency)
     thread = threading.Thread(target=server.serve_forever, name="oai-feed", daemon=True)
     thread.start()
     try:
@@ -296,12 +306,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--records", type=int, default=1000)
     parser.add_argument("--page-size", type=int, default=100)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds each response waits (default 0)")
     parser.add_argument("--selftest", action="store_true", help="time page rendering and exit")
     args = parser.parse_args(argv)
     if args.selftest:
         selftest(args.records, args.page_size)
         return
-    with serve(args.records, args.page_size, args.port) as server:
+    with serve(args.records, args.page_size, args.port, args.latency) as server:
         print(f"serving {args.records} synthetic LOM records at {server.url} (Ctrl-C stops)")
         try:
             while True:
