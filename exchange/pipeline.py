@@ -146,10 +146,9 @@ def harvest(
         next_from = identify.response_date or started_at
         seen: set[str] = set()
         taken = _Taken()
-        list_from = summary.from_date
         for restart in range(MAX_RESTARTS + 1):
             try:
-                pages = client.list_records(prefix, set_spec=source.set_spec, from_=list_from)
+                pages = client.list_records(prefix, set_spec=source.set_spec, from_=summary.from_date)
                 for page in prefetched(pages):
                     if page.number == 1 and page.response_date and restart == 0:
                         next_from = response_date = page.response_date
@@ -169,12 +168,14 @@ def harvest(
             except OaiError as error:
                 if error.code != "badResumptionToken" or restart == MAX_RESTARTS:
                     raise
-                # The token expired mid-list (OAI-PMH 2.0 §3.5: tokens may expire). Start the list
-                # again from the last point known complete; records already taken are not rewritten.
-                list_from = _in_granularity(taken.restart_point(summary.from_date), identify.granularity)
+                # The token expired mid-list (OAI-PMH 2.0 §3.5: tokens may expire). OAI-PMH promises
+                # no order, so the only point known complete is the run's own start: the list is asked
+                # again from there, and records already taken are skipped, not rewritten. (Restarting
+                # from the newest datestamp seen would lose records of a source that lists by
+                # identifier, and a full run would then delete them as no longer listed.)
                 summary.notes.append(
                     f"the source refused its own resumption token after {summary.pages} pages ({error}); "
-                    f"list started again from {list_from or 'the beginning'}"
+                    f"list started again from {summary.from_date or 'the beginning'}"
                 )
 
         if summary.mode == "full":
@@ -242,10 +243,6 @@ class _Taken:
 
     def __init__(self) -> None:
         self.datestamps: dict[str, str] = {}
-        #: whether the source has listed records in datestamp order so far (then a restart can
-        #: begin at the newest datestamp instead of the run's own start)
-        self.ordered = True
-        self.latest: str | None = None
 
     def fresh(self, records: list[OaiRecord], summary: RunSummary) -> list[OaiRecord]:
         """The page's records without copies that are older than (or as old as) one taken
@@ -280,15 +277,9 @@ class _Taken:
             stamp = record.datestamp
             if not stamp or not record.identifier:
                 continue
-            if self.latest is not None and stamp < self.latest:
-                self.ordered = False
-            self.latest = max(self.latest or stamp, stamp)
             previous = self.datestamps.get(record.identifier)
             if previous is None or stamp > previous:
                 self.datestamps[record.identifier] = stamp
-
-    def restart_point(self, run_from: str | None) -> str | None:
-        return self.latest if self.ordered and self.latest else run_from
 
 
 def source_record_url(base_url: str, prefix: str, identifier: str) -> str:
