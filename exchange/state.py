@@ -91,7 +91,8 @@ CREATE TABLE IF NOT EXISTS quarantine (
 );
 """
 
-_SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+#: Names of sources and API tokens: they appear in IRIs, logs and command lines.
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 def now() -> str:
@@ -226,7 +227,7 @@ class HubState:
     def add_source(
         self, name: str, base_url: str, metadata_prefix: str | None = None, set_spec: str | None = None
     ) -> Source:
-        if not _SOURCE_NAME.match(name):
+        if not NAME.match(name):
             raise StateError(
                 f"source name {name!r} must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
             )

@@ -16,7 +16,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from exchange.state import HubState, StateError, now
+from exchange.state import NAME, HubState, StateError, now
 
 #: What a token may be allowed: trigger harvests, edit vocabularies (issue 7), manage sources.
 RIGHTS = ("harvest", "vocabularies", "sources")
@@ -47,8 +47,10 @@ def digest(secret: str) -> str:
 
 def create(state: HubState, name: str, rights: tuple[str, ...] = RIGHTS) -> str:
     """Make a token named ``name``; returns the secret, which is not stored and cannot be shown again."""
-    if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
-        raise StateError(f"token name {name!r} must be 1-64 letters, digits, '.', '_' or '-'")
+    if not NAME.match(name):
+        raise StateError(
+            f"token name {name!r} must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
     unknown = sorted(set(rights) - set(RIGHTS))
     if unknown:
         raise StateError(f"unknown rights {unknown}; known: {', '.join(RIGHTS)}")

@@ -38,6 +38,26 @@ class FetchError(RuntimeError):
     """The request could not be answered within the retry policy; the message says why."""
 
 
+class BodyTooLarge(ValueError):
+    """The body grew past the size its reader allows; it was not read further."""
+
+
+def read_body(response: httpx2.Response, max_body: int, deadline: float) -> bytes:
+    """A streamed response's whole body, read chunk by chunk: more than ``max_body`` bytes raises
+    BodyTooLarge, still arriving after ``deadline`` (``time.monotonic``) raises TimeoutError. The
+    httpx timeouts bound each read; this bounds the whole, so a trickling server cannot hold on."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > max_body:
+            raise BodyTooLarge(max_body)
+        if time.monotonic() > deadline:
+            raise TimeoutError
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How long and how often to insist. The defaults suit a nightly harvest of a real server."""
@@ -190,14 +210,8 @@ class Fetcher:
         # the host's turn is not part of it.
         timeout = httpx2.Timeout(policy.timeout, connect=min(policy.timeout, 30.0))
         with self.gate.slot(url), self._client.stream("GET", url, params=params, timeout=timeout) as answer:
-            deadline = time.monotonic() + policy.timeout
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in answer.iter_bytes():
-                size += len(chunk)
-                if size > policy.max_body:
-                    raise FetchError(f"{url} sent more than {policy.max_body} bytes; refusing the response")
-                chunks.append(chunk)
-                if time.monotonic() > deadline:
-                    raise TimeoutError
-            return Response(answer.status_code, answer.headers, b"".join(chunks), str(answer.url))
+            try:
+                body = read_body(answer, policy.max_body, time.monotonic() + policy.timeout)
+            except BodyTooLarge:
+                raise FetchError(f"{url} sent more than {policy.max_body} bytes; refusing the response") from None
+            return Response(answer.status_code, answer.headers, body, str(answer.url))

@@ -6,14 +6,16 @@ tests/test_faults.py; these pin the rules the transport and the repairs follow.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
+import httpx2
 import pytest
 from lxml import etree
 
 from exchange.demo.replay import ReplayServer
 from harvesters import xml
-from harvesters.http import Fetcher, FetchError, RetryPolicy, retry_after
+from harvesters.http import BodyTooLarge, Fetcher, FetchError, RetryPolicy, read_body, retry_after
 from harvesters.oaipmh import OaiClient, OaiError, Response, unusable
 from tests.conftest import OAI_FEEDS
 
@@ -128,3 +130,17 @@ def test_encoding_declared_one_way_and_sent_another_is_read_right() -> None:
     honest_latin = '<?xml version="1.0" encoding="ISO-8859-1"?><t>Ångström</t>'.encode("latin-1")
     assert not xml.suspicious_encoding(honest_latin)  # declared right: parsed as it is
     assert xml.parse(honest_latin).text == "Ångström"
+
+
+def test_a_body_is_read_whole_within_its_size_and_deadline() -> None:
+    """The one body reader of the harvester and the feed checker (harvesters.http.read_body)."""
+    page = (OAI_FEEDS / "edurep" / "page1.xml").read_bytes()
+    with ReplayServer([OAI_FEEDS / "edurep"]) as server, httpx2.Client() as client:
+        url = server.url("edurep")
+        params = {"verb": "ListRecords", "metadataPrefix": "lom", "set": "surf"}
+        with client.stream("GET", url, params=params) as answer:
+            assert read_body(answer, len(page), time.monotonic() + 60) == page
+        with client.stream("GET", url, params=params) as answer, pytest.raises(BodyTooLarge):
+            read_body(answer, len(page) - 1, time.monotonic() + 60)
+        with client.stream("GET", url, params=params) as answer, pytest.raises(TimeoutError):
+            read_body(answer, len(page), time.monotonic() - 1)

@@ -281,6 +281,8 @@ def test_token_cli_keeps_only_a_hash(tmp_path, capsys) -> None:  # type: ignore[
     listed = json.loads(capsys.readouterr().out)
     assert listed[0]["name"] == "ci" and secret not in json.dumps(listed)
     assert main(["tokens", "create", "ci", *data]) == 1  # names are unique
+    assert main(["tokens", "create", *data, "--", "-ci"]) == 1  # the source-name rule: starts with a letter or digit
+    assert main(["tokens", "create", "rôbot", *data]) == 1  # ASCII only: names go into logs and commands
     assert main(["tokens", "create", "x", "--right", "root", *data]) == 1
     assert main(["tokens", "revoke", "ci", *data]) == 0
     with Hub.open(Settings(data_dir=tmp_path / "hub", base=BASE)) as hub:

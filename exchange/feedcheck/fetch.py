@@ -24,6 +24,7 @@ from exchange import __version__
 from exchange.feedcheck.limits import MAX_REDIRECTS
 from exchange.netguard import BadUrl, Guard
 from harvesters import xml
+from harvesters.http import BodyTooLarge, read_body
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI = f"{{{OAI_NS}}}"
@@ -162,16 +163,10 @@ class Fetcher:
             location = response.headers.get("location")
             if response.status_code in (301, 302, 303, 307, 308) and location:
                 return location
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > self.max_body:
-                    exchange.error = f"the answer is larger than {self.max_body // (1024 * 1024)} MB; not read"
-                    return None
-                if time.monotonic() > self.deadline:
-                    exchange.error = "the answer was still arriving when the time budget ran out"
-                    return None
-                chunks.append(chunk)
-            exchange.body = b"".join(chunks)
+            try:
+                exchange.body = read_body(response, self.max_body, self.deadline)
+            except BodyTooLarge:
+                exchange.error = f"the answer is larger than {self.max_body // (1024 * 1024)} MB; not read"
+            except TimeoutError:
+                exchange.error = "the answer was still arriving when the time budget ran out"
         return None
