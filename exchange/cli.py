@@ -251,6 +251,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="interval of sources that have none of their own (default 1d; off: only sources with one)",
     )
     add_harvest_options(serve)
+    limits = serve.add_argument_group(
+        "SPARQL endpoint limits", "each overrides its environment variable (docs/sparql.md); defaults in brackets"
+    )
+    limits.add_argument(
+        "--query-timeout",
+        type=float,
+        help="seconds a /sparql query may run before it is stopped [5; EDUHUB_QUERY_TIMEOUT]",
+    )
+    limits.add_argument("--query-max-rows", type=int, help="rows or triples in one answer [100000]")
+    limits.add_argument("--query-max-bytes", type=int, help="bytes in one answer [67108864]")
+    limits.add_argument("--query-workers", type=int, help="queries run at once, one process each [2]")
+    limits.add_argument("--query-queue", type=int, help="queries waiting for a worker before 503 too-busy [16]")
+    limits.add_argument(
+        "--query-max-memory", type=int, help="bytes of address space per worker process, 0 for no cap [4294967296]"
+    )
+    limits.add_argument(
+        "--sparql-service",
+        action="append",
+        metavar="URL",
+        help="a hub's SPARQL endpoint that SERVICE may query (repeatable; EDUHUB_SPARQL_SERVICES); "
+        "no other SERVICE target is allowed",
+    )
     serve.set_defaults(run=cmd_serve)
 
     demo = commands.add_parser(
@@ -718,16 +740,31 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from exchange.sparql import ServicePolicy
+    from exchange.sparql_pool import QueryLimits
     from harvesters.scheduler import Scheduler
 
+    limits = QueryLimits.from_env(
+        timeout=args.query_timeout,
+        max_rows=args.query_max_rows,
+        max_bytes=args.query_max_bytes,
+        workers=args.query_workers,
+        queue=args.query_queue,
+        max_memory=args.query_max_memory,
+    )
+    services = ServicePolicy.from_env()
+    if args.sparql_service:
+        services = ServicePolicy.of(args.sparql_service, allow_private=services.allow_private)
     with Hub.open(settings_of(args)) as hub:
         harvester = harvester_of(hub, args)
         scheduler = None if args.no_schedule else Scheduler(harvester, default_interval=args.default_interval)
-        serve(hub, args.host, args.port, harvester=harvester, scheduler=scheduler)
+        serve(
+            hub, args.host, args.port, harvester=harvester, scheduler=scheduler, query_limits=limits, services=services
+        )
     return 0
 
 
-def serve(hub: Hub, host: str, port: int, *, harvester=None, scheduler=None) -> None:  # type: ignore[no-untyped-def]
+def serve(hub: Hub, host: str, port: int, *, harvester=None, scheduler=None, **options) -> None:  # type: ignore[no-untyped-def]
     import uvicorn
 
     from exchange.api import create_app
@@ -737,7 +774,8 @@ def serve(hub: Hub, host: str, port: int, *, harvester=None, scheduler=None) -> 
         f"EduHub Exchange serving {hub.settings.data_dir} at http://{host}:{port}/{schedule} (Ctrl-C stops)",
         file=sys.stderr,
     )
-    uvicorn.run(create_app(hub, harvester=harvester, scheduler=scheduler), host=host, port=port, log_level="warning")
+    app = create_app(hub, harvester=harvester, scheduler=scheduler, **options)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -1,7 +1,26 @@
 """Parsing XML from the network: hardened, and able to salvage the good records of a broken page.
 
-DESIGN.md safety rules: no external entities, no DTD loading, no network access,
-bounded sizes (lxml's defaults refuse text nodes over 10 MB and depth over 256).
+DESIGN.md safety rules: no external entities, no DTD loading, no network access, bounded
+sizes. Every XML document the hub reads from outside (harvested pages, feed-check answers,
+crosswalk-report files) goes through :func:`parse` (or :func:`salvage_records` /
+:func:`recover` for a broken page), never through a parser of its own:
+
+* entities are never expanded (``resolve_entities=False``): an entity reference stays an
+  ``etree.Entity`` node, which the crosswalks skip or refuse. libxml2 also refuses a
+  document whose entities would expand beyond its amplification limit ("billion laughs"),
+  even unexpanded; :class:`LimitExceeded` says so in words;
+* no DTD is loaded and nothing is fetched (``load_dtd=False``, ``no_network=True``), and as
+  a second lock every parser carries :class:`_NothingFromOutside`, a resolver that answers
+  every URL (DTD, external entity, XInclude) with an empty document, so not even a local
+  file is opened should an option ever change;
+* libxml2's limits stay on (``huge_tree=False``): a text node, attribute value, name,
+  comment or CDATA section over :data:`MAX_TEXT_BYTES`, or elements nested deeper than
+  :data:`MAX_DEPTH`, are refused with :class:`LimitExceeded`, whose message names the
+  limit (libxml2's own says "try XML_PARSE_HUGE", which is not advice for a feed).
+
+pyoxigraph's RDF/XML parser, unlike libxml2 here, *does* expand internal entities
+(measured: a 7-level "lol" document became a 30 MB literal), so RDF/XML goes to it only
+after :func:`refuse_entity_declarations`.
 """
 
 from __future__ import annotations
@@ -9,12 +28,67 @@ from __future__ import annotations
 import codecs
 import re
 from html.entities import name2codepoint
+from typing import Any
 
 from lxml import etree
 
+#: libxml2's limit on one text node, attribute value, name, comment or CDATA section
+#: without XML_PARSE_HUGE (XML_MAX_TEXT_LENGTH), which the hub keeps
+MAX_TEXT_BYTES = 10_000_000
+#: libxml2's limit on element nesting without XML_PARSE_HUGE (xmlParserMaxDepth)
+MAX_DEPTH = 256
+
+
+class _NothingFromOutside(etree.Resolver):
+    """Every external resource a document names (DTD, entity, XInclude) resolves to nothing:
+    no file is opened and no connection made, whatever the parser options."""
+
+    def resolve(self, system_url: str | None, public_id: str | None, context: Any) -> Any:
+        return self.resolve_string("", context)
+
+
+class LimitExceeded(etree.XMLSyntaxError):
+    """A document refused by one of the parser's bounds; the message names the bound and where."""
+
+    def __str__(self) -> str:
+        return str(self.msg)
+
+
+#: libxml2 message fragments → what was refused, in words a repository manager can act on
+_LIMITS = (
+    (("Text node too long", "huge text node"), f"a text node is longer than {MAX_TEXT_BYTES:,} bytes"),
+    (("Excessive depth in document",), f"elements are nested deeper than {MAX_DEPTH} levels"),
+    (
+        ("entity amplification", "entity reference loop", "Detected an entity reference loop"),
+        "its entities would expand to far more text than the document holds (entity expansion attack); "
+        "entities are never expanded",
+    ),
+    (
+        ("Buffer size limit exceeded", "Name too long"),
+        f"a name or attribute value is longer than {MAX_TEXT_BYTES:,} bytes",
+    ),
+    (("Comment too big",), f"a comment is longer than {MAX_TEXT_BYTES:,} bytes"),
+    (("CData section too big",), f"a CDATA section is longer than {MAX_TEXT_BYTES:,} bytes"),
+)
+
+
+def explain(error: etree.XMLSyntaxError) -> etree.XMLSyntaxError:
+    """``error`` itself, or a :class:`LimitExceeded` naming the bound it hit (same position)."""
+    if isinstance(error, LimitExceeded):
+        return error
+    text = str(error.msg or error)
+    for fragments, what in _LIMITS:
+        if any(fragment in text for fragment in fragments):
+            line, column = error.position
+            where = f" (line {line}, column {column})" if line else ""
+            refused = LimitExceeded(f"XML refused: {what}{where}", error.code, line, column, error.filename)
+            refused.__cause__ = error
+            return refused
+    return error
+
 
 def hardened_parser() -> etree.XMLParser:
-    return etree.XMLParser(
+    parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -23,16 +97,52 @@ def hardened_parser() -> etree.XMLParser:
         remove_comments=True,
         remove_pis=True,
     )
+    parser.resolvers.add(_NothingFromOutside())
+    return parser
 
 
 _PARSER = hardened_parser()
 
 
 def parse(body: bytes) -> etree._Element:
-    """Parse a whole document strictly; raises ``etree.XMLSyntaxError`` with lxml's message."""
+    """Parse a whole document strictly; raises ``etree.XMLSyntaxError`` with lxml's message, or
+    :class:`LimitExceeded` (a subclass) naming the bound a hostile or broken document hit."""
     # A few servers emit whitespace before the XML declaration (PROVENANCE.md: Copac), which
     # is not well-formed; dropping leading whitespace loses nothing.
-    return etree.fromstring(body.lstrip(), parser=_PARSER)
+    try:
+        return etree.fromstring(body.lstrip(), parser=_PARSER)
+    except etree.XMLSyntaxError as error:
+        raise explain(error) from None
+
+
+# ---------------------------------------------------------------------- entity declarations
+
+# Deliberately cruder than the grammar (XML 1.0 §2.8, §4.2): '<!ENTITY' anywhere, in any case, is
+# taken as a declaration. A scanner that skipped quoted literals could disagree with the parser it
+# guards about where the DOCTYPE ends, which is how such guards are bypassed; outside a DOCTYPE the
+# text can only stand in a comment or CDATA section, which the hub never writes.
+_ENTITY_DECLARATION = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
+
+
+class EntityDeclarations(ValueError):
+    """An XML document declares entities, which the parser it is meant for would expand."""
+
+
+def declares_entities(data: bytes) -> bool:
+    """Whether the document (UTF-8, or UTF-16 with a byte order mark) holds ``<!ENTITY``."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        data = data.decode("utf-16", "replace").encode("utf-8")
+    return _ENTITY_DECLARATION.search(data) is not None
+
+
+def refuse_entity_declarations(data: bytes, what: str) -> None:
+    """Raise :class:`EntityDeclarations` if ``data`` declares entities: for parsers that expand
+    them (pyoxigraph's RDF/XML parser does, recursively: "billion laughs")."""
+    if declares_entities(data):
+        raise EntityDeclarations(
+            f"{what} declares XML entities in its DOCTYPE; refused, since entity expansion can blow "
+            "up memory (billion laughs) and the hub never writes entities"
+        )
 
 
 _ROOT_START = re.compile(rb"<(?:[\w.-]+:)?OAI-PMH\b[^>]*>", re.DOTALL)
@@ -62,7 +172,7 @@ def salvage_records(body: bytes) -> tuple[bytes | None, list[tuple[bytes, etree.
             wrapper = etree.fromstring(start_tag + chunk + close_tag, parser=_PARSER)
             records.append((chunk, wrapper[0]))
         except etree.XMLSyntaxError as error:
-            records.append((chunk, str(error)))
+            records.append((chunk, str(explain(error))))
     last = records[-1][0] if records else b""
     tail = body[body.rfind(last) + len(last) :] if last else body[root.end() :]
     token = _TOKEN.search(tail)
@@ -177,6 +287,7 @@ def suspicious_encoding(body: bytes) -> bool:
 _RECOVER = etree.XMLParser(
     recover=True, resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_pis=True
 )
+_RECOVER.resolvers.add(_NothingFromOutside())
 
 
 def recover(body: bytes) -> etree._Element | None:

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from exchange.config import Settings
 from exchange.demo.replay import ReplayServer
 from exchange.hub import Hub
 from exchange.provider.protocol import Provider
+from harvesters.scheduler import Harvester
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OAI_FEEDS = FIXTURES / "oai"
@@ -51,9 +53,12 @@ def free_port() -> int:
 class LiveServer:
     """The hub app under uvicorn in a thread, on a free loopback port."""
 
-    def __init__(self, hub: Hub, provider: Provider | None = None) -> None:
+    def __init__(
+        self, hub: Hub, provider: Provider | None = None, harvester: Harvester | None = None, **options: Any
+    ) -> None:
         self.port = free_port()
-        config = uvicorn.Config(create_app(hub, provider), host="127.0.0.1", port=self.port, log_level="warning")
+        app = create_app(hub, provider, harvester, **options)
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -563,6 +563,34 @@ def test_vocab_errors(served: tuple[Hub, Live, str]) -> None:
     error(fetch(live, "/vocab/" + quote("https://w3id.org/kim/hcrt/video", safe="")), 404, "not-found")
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/vocab/M%F3%99%AC%82BT%C2%9Fj",  # found by tests/test_fuzz_api.py: decoded, a private-use code point and C1
+        "/vocab/isced-f/%C2%85",  # NEL: no IRI character, though not in the old list of forbidden ones
+        "/vocab/isced-f/%EF%BF%BE",  # U+FFFE
+    ],
+)
+def test_vocab_paths_that_decode_to_no_iri_are_404_not_500(served: tuple[Hub, Live, str], path: str) -> None:
+    """The store refused these IRIs with ValueError (a 500); now they are no concept."""
+    _, live, _ = served
+    error(fetch(live, path), 404, "not-found")
+
+
+def test_record_assessments_over_http_take_the_path_as_the_record_iri_does(served: tuple[Hub, Live, str]) -> None:
+    """``/api/resources/{…}/assessments`` reads the raw path like ``/resources/``: MIT's ``%2F`` stays
+    in the local id (it was decoded and split it: a 404 for a real record), and a path decoding to
+    no IRI is a 404 (found by tests/test_fuzz_api.py: a 500 from the store)."""
+    hub, live, _ = served
+    response = live.client.get(f"{live.url}/api{path_of(MIT)}/assessments")
+    assert response.status_code == 200, response.text
+    assert response.json() == reports.assessments(hub.store, BASE, MIT)
+    assert response.json()["assessments"]
+    error(live.client.get(f"{live.url}/api/resources/M%F3%99%AC%82BT%C2%9Fj/assessments"), 404, "not-found")
+    error(live.client.get(f"{live.url}/api/resources/mit/%C2%9F/assessments"), 404, "not-found")
+    error(live.client.get(f"{live.url}/api/resources/mit/assessments"), 404, "not-found")
+
+
 # ---------------------------------------------------------------------- sources
 
 

@@ -36,6 +36,7 @@ def test_wheel_ships_data_folders_and_runs_the_demo_harvest(tmp_path: Path) -> N
     names = set(zipfile.ZipFile(wheel).namelist())
     for expected in (
         "exchange/_data/schemas/hub-record.schema.json",
+        "exchange/_data/schemas/contexts/amb-context.jsonld",  # the JSON-LD context cache (exchange/jsonld_contexts.py)
         "exchange/_data/vocabularies/lom_learning_resource_type.ttl",
         "exchange/demo/feeds/edurep/manifest.json",
         "exchange/demo/feeds/mit-ems/listrecords_oai_dc.xml",

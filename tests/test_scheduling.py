@@ -267,6 +267,22 @@ def test_triggering_a_harvest_needs_a_token_with_the_right(hub: Hub, slow_replay
     assert (entry["token"], entry["action"], entry["target"]) == ("robot", "harvest", "edurep")
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/harvests/23178510102617792512",  # found by tests/test_fuzz_api.py: an OverflowError from SQLite, a 500
+        f"/api/harvests/{2**63}",
+        f"/api/harvests/{-(2**63) - 1}",
+        "/api/harvests?before=23178510102617792512",
+    ],
+)
+def test_run_ids_sqlite_cannot_hold_are_a_bad_parameter(live: LiveServer, path: str) -> None:
+    response = httpx.get(live.url + path)
+    assert response.status_code == 400
+    assert response.json()["error"]["status"] == 400 and response.json()["error"]["code"] == "bad-parameter"
+    assert httpx.get(f"{live.url}/api/harvests/{2**63 - 1}").status_code == 404  # the largest id is just unknown
+
+
 def test_token_cli_keeps_only_a_hash(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     data = ["--data", str(tmp_path / "hub"), "--base", BASE]
     assert main(["tokens", "create", "ci", "--right", "harvest", *data]) == 0

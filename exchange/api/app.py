@@ -11,19 +11,28 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from exchange import __version__
-from exchange.api import assessments, dumps, errors, feedcheck, harvests, linkeddata, oai, sparql
+from exchange.api import assessments, dumps, errors, feedcheck, harvests, linkeddata, oai, security, sparql
 from exchange.hub import Hub
 from exchange.provider.protocol import Provider
+from exchange.sparql import ServicePolicy
+from exchange.sparql_pool import QueryLimits, QueryPool
 from harvesters.scheduler import Harvester, Scheduler
 
 COUNT_QUERY = "SELECT (COUNT(?r) AS ?n) WHERE { ?r a <http://schema.org/LearningResource> }"
 
 
 def create_app(
-    hub: Hub, provider: Provider | None = None, harvester: Harvester | None = None, scheduler: Scheduler | None = None
+    hub: Hub,
+    provider: Provider | None = None,
+    harvester: Harvester | None = None,
+    scheduler: Scheduler | None = None,
+    query_limits: QueryLimits | None = None,
+    services: ServicePolicy | None = None,
 ) -> FastAPI:
     """The app over ``hub``. ``eduhub serve`` passes its harvest pool and schedule; without them
-    the app makes a pool on the first triggered harvest and has no schedule."""
+    the app makes a pool on the first triggered harvest and has no schedule. ``/sparql`` runs
+    queries under ``query_limits`` and federates to ``services`` (both from the environment
+    when not given: docs/sparql.md)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -32,6 +41,7 @@ def create_app(
         yield
         if scheduler is not None:
             scheduler.stop()
+        await asyncio.to_thread(app.state.sparql.pool.close)
         pool = getattr(app.state, "harvester", None)
         if pool is not None:  # running harvests end after their current page
             await asyncio.to_thread(pool.close, False)
@@ -46,7 +56,12 @@ def create_app(
     app.state.hub = hub
     app.state.provider = provider or Provider(hub)
     app.state.harvester = harvester
+    limits = query_limits or QueryLimits.from_env()
+    app.state.sparql = sparql.SparqlService(
+        QueryPool(hub.store, limits, hub.settings.data_dir / "sparql-workers"), services or ServicePolicy.from_env()
+    )
     errors.install(app)
+    security.install(app)
     app.include_router(sparql.router)
     app.include_router(assessments.router)
     app.include_router(linkeddata.router)

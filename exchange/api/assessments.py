@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 
 from exchange import reports
 from exchange.api.errors import ApiError
+from exchange.linkeddata import resource_iri
 from exchange.state import StateError
 
 router = APIRouter(prefix="/api", tags=["assessments"])
@@ -22,7 +23,12 @@ router = APIRouter(prefix="/api", tags=["assessments"])
 )
 def record_assessments(resource: str, request: Request) -> dict[str, Any]:
     hub = request.app.state.hub
-    record = f"{hub.settings.base}/resources/{resource}"
+    # From the raw path, as /resources/ does: ``resource`` is decoded, so an id's %2F would split it,
+    # and anything decoded would go into the IRI as it is (spaces, controls: a 500 from the store).
+    raw = (request.scope.get("raw_path") or b"").decode("latin-1") or request.url.path
+    record = resource_iri(hub.settings.base, raw.partition("/api/resources/")[2].removesuffix("/assessments"))
+    if record is None:
+        raise ApiError(404, "not-found", "a record path is /api/resources/{source}/{local-id}/assessments")
     try:
         return reports.assessments(hub.store, hub.settings.base, record)
     except reports.NotFound as error:

@@ -146,6 +146,13 @@ _FORM_BODY = {
 }
 
 
+#: a person filled in the form: a refusal is the form again, with the message (an HTML page, not JSON)
+_FORM_ERROR = {
+    "description": "The form again, with the message.",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
+
+
 @router.post(
     "/feed-check",
     response_class=HTMLResponse,
@@ -154,6 +161,7 @@ _FORM_BODY = {
     "report rendered as HTML (every text from the feed escaped). Errors are the form again with the "
     "message, with status 400, 403 or 429.",
     openapi_extra={"requestBody": _FORM_BODY},
+    responses={status: _FORM_ERROR for status in (400, 403, 429)},
 )
 async def feed_check_form(request: Request) -> HTMLResponse:
     fields = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))

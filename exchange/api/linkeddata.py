@@ -18,6 +18,7 @@ from exchange import linkeddata as ld
 from exchange.api.errors import error_response
 from exchange.hub import Hub
 from exchange.linkeddata.html import cluster_html
+from exchange.linkeddata.negotiation import FORMAT_ALIASES
 
 router = APIRouter(tags=["linked data"])
 T = TypeVar("T")
@@ -46,6 +47,14 @@ _FORMAT_DOC = (
     "Representation by `Accept` (q-values honoured) or by `format`, which wins: "
     "html, jsonld, turtle, ntriples, rdfxml{extra}. Unknown format: 400; nothing acceptable: 406."
 )
+
+
+def _format_parameter(*offered: str) -> dict[str, Any]:
+    """``format`` in the OpenAPI description (``_answer`` reads it from the query itself, so that a
+    malformed one is refused before the lookup), with the short names it also takes."""
+    names = [*offered, *(alias for alias, name in FORMAT_ALIASES.items() if name in offered)]
+    schema = {"type": "string", "enum": names}
+    return {"parameters": [{"name": "format", "in": "query", "required": False, "schema": schema}]}
 
 
 def _headers(offered: Sequence[str], *, negotiated: bool = True) -> dict[str, str]:
@@ -126,6 +135,7 @@ def _raw_rest(request: Request, prefix: str) -> str:
     "as in the IRI: `/` as `%2F`). "
     + _FORMAT_DOC.format(extra=", or lom, oai_dc, eduhub (XML, by `format` only)")
     + " Unknown record: 404; deleted record: 410.",
+    openapi_extra=_format_parameter(*ld.PAGE_FORMATS, *ld.XML_FORMATS),
 )
 def record(resource: str, request: Request) -> Response:
     hub: Hub = request.app.state.hub
@@ -157,6 +167,7 @@ def record(resource: str, request: Request) -> Response:
     "licence, creator and concepts. `/vocab/` lists the hub's schemes. "
     + _FORMAT_DOC.format(extra="")
     + " Unknown IRI: 404.",
+    openapi_extra=_format_parameter(*ld.PAGE_FORMATS),
 )
 def vocab(path: str, request: Request) -> Response:
     hub: Hub = request.app.state.hub
@@ -202,6 +213,7 @@ def _is_scheme(rest: str) -> bool:
     "count and the distributions of its records (OAI-PMH sets, dump). "
     + _FORMAT_DOC.format(extra="")
     + " Unknown source: 404.",
+    openapi_extra=_format_parameter(*ld.PAGE_FORMATS),
 )
 def source(name: str, request: Request) -> Response:
     hub: Hub = request.app.state.hub
@@ -227,6 +239,7 @@ def source(name: str, request: Request) -> Response:
     "landing URL), member count, and every member record with its source. "
     + _FORMAT_DOC.format(extra="")
     + " Unknown cluster (or one dissolved since): 404.",
+    openapi_extra=_format_parameter(*ld.PAGE_FORMATS),
 )
 def cluster(cluster_id: str, request: Request) -> Response:
     hub: Hub = request.app.state.hub
@@ -253,6 +266,7 @@ def cluster(cluster_id: str, request: Request) -> Response:
     description="void:Dataset with title, SPARQL endpoint, URI space, triple and entity counts (from the store), "
     "data dump, vocabularies, and one void:subset per source. Turtle by default; jsonld, ntriples, rdfxml by "
     "`Accept` or `format`.",
+    openapi_extra=_format_parameter(*ld.DESCRIPTION_FORMATS),
 )
 def void(request: Request) -> Response:
     hub: Hub = request.app.state.hub
@@ -265,6 +279,7 @@ def void(request: Request) -> Response:
     description="dcat:Catalog with each source as a dcat:Dataset (publisher, most common licence, record count, "
     "OAI-PMH and dump distributions), the hub as a whole, and its SPARQL and OAI-PMH services. Turtle by "
     "default; jsonld, ntriples, rdfxml by `Accept` or `format`.",
+    openapi_extra=_format_parameter(*ld.DESCRIPTION_FORMATS),
 )
 def catalog(request: Request) -> Response:
     hub: Hub = request.app.state.hub

@@ -16,7 +16,8 @@ source name under ``{base}/sources/``): the record graph links providers without
 The RDF/XML is taken from the element the hardened parser made (harvesters/xml.py: no DTD,
 no entities) and parsed by pyoxigraph without a base IRI: nothing is fetched, and relative
 IRIs, which a hub never writes, fail. An entity reference left unexpanded in the payload is
-refused.
+refused, and so is RDF/XML declaring entities (:func:`harvesters.xml.refuse_entity_declarations`:
+pyoxigraph's RDF/XML parser expands them recursively, so it must never see a declaration).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from exchange.crosswalks.base import Crosswalk, CrosswalkError, RecordContext, r
 from exchange.model import Record, RecordInvalid, validate
 from exchange.model.from_rdf import NotARecordGraph, record_from_triples
 from exchange.namespaces import EDUHUB_NATIVE
+from harvesters import xml
 
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RECORD = f"{{{EDUHUB_NATIVE}}}record"
@@ -61,8 +63,14 @@ class NativeCrosswalk(Crosswalk):
             raise CrosswalkError(
                 f"eduhub:record <{about}>: entity reference {entity.text} in the RDF/XML (not expanded)"
             )
+        data = etree.tostring(graph)
         try:
-            triples = list(parse(etree.tostring(graph), format=RdfFormat.RDF_XML))
+            # pyoxigraph expands internal entities (billion laughs); a serialized element never holds
+            # a DOCTYPE, and this keeps it so should the payload ever come from elsewhere
+            xml.refuse_entity_declarations(data, f"eduhub:record <{about}>")
+            triples = list(parse(data, format=RdfFormat.RDF_XML))
+        except xml.EntityDeclarations as error:
+            raise CrosswalkError(str(error)) from None
         except (SyntaxError, ValueError) as error:
             raise CrosswalkError(f"eduhub:record <{about}>: the RDF/XML does not parse: {error}") from None
         try:

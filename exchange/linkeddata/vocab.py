@@ -6,7 +6,6 @@ schemes, and how many records use a concept.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -37,10 +36,6 @@ _INCOMING = (
     SKOS + "topConceptOf",
     SKOS + "inScheme",
 )
-
-
-#: characters no IRI holds (and that would end ``<…>`` in a query)
-_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
 def vocabulary_graphs(hub: Hub) -> list[str]:
@@ -93,7 +88,7 @@ def vocab_iri(raw_rest: str) -> list[str]:
 def concept_view(hub: Hub, iri: str) -> ConceptView:
     """The concept or scheme ``iri``: its own triples in any vocabulary graph, the links into it
     from vocabulary graphs (narrower, mappings, members), and how many records use it."""
-    if not iri.startswith(VOCAB) or _NOT_IN_IRI.search(iri):
+    if not iri.startswith(VOCAB) or not _is_iri(iri):
         raise NotFound(f"no concept or scheme {iri}")
     graphs = _values("g", vocabulary_graphs(hub))
     own = _construct(hub, f"CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ {graphs} GRAPH ?g {{ <{iri}> ?p ?o }} }}")
@@ -104,6 +99,17 @@ def concept_view(hub: Hub, iri: str) -> ConceptView:
         f"CONSTRUCT {{ ?s ?p <{iri}> }} WHERE {{ {graphs} {_values('p', _INCOMING)} GRAPH ?g {{ ?s ?p <{iri}> }} }}",
     )
     return ConceptView(iri, own, incoming, records_using(hub, iri))
+
+
+def _is_iri(text: str) -> bool:
+    """Whether ``text`` is an IRI (RFC 3987, as the store checks it): a candidate decoded from the
+    path may hold what no IRI does (``<``, spaces, C1 controls, private-use code points), and must
+    neither reach the store, which refuses it, nor end the ``<…>`` of a query."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 def records_using(hub: Hub, iri: str) -> int:

@@ -46,10 +46,20 @@ GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
 #: setting holding the resumption-token signing secret
 TOKEN_SECRET_SETTING = "oai-token-secret"
 _REPOSITORY_ID = re.compile(r"^[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+$")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_SECOND = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-_METADATA_PREFIX = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+$")
-_SET_SPEC = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*$")
+# Matched with fullmatch (``$`` would let a final newline through); ASCII digits only (``\d`` takes
+# any script's digits, and strptime reads fullwidth ones: ``２０２０-01-01`` was a valid ``from``).
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_SECOND = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", re.ASCII)
+_METADATA_PREFIX = re.compile(r"[A-Za-z0-9\-_.!~*'()]+")
+_SET_SPEC = re.compile(r"[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*")
+#: §2.4: an identifier is a URI: a scheme, then path, query and at most one fragment of RFC 3986
+#: pchars (IRI characters allowed, C1 controls not), percent signs starting %HH. (``[``, a second
+#: ``#``, a stray ``%``: no anyURI, so no ``<request identifier>`` OAI-PMH.xsd accepts.)
+_URI_CHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2}|[^\x00-\x9f])"
+_IDENTIFIER = re.compile(rf"[A-Za-z][A-Za-z0-9+\-.]*:{_URI_CHAR}*(?:#{_URI_CHAR}*)?")
+#: a character XML 1.0 cannot carry (§2.2 Char): no legal argument value holds one, and the
+#: ``<request>`` element echoes the arguments
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 # ---------------------------------------------------------------------- errors (§3.6)
@@ -162,27 +172,37 @@ def respond(provider: Provider, arguments: Sequence[tuple[str, str]]) -> bytes:
 
 
 def _check_arguments(arguments: Sequence[tuple[str, str]]) -> dict[str, str]:
-    """§3.1.1 and §4: one verb, the verb's arguments once each, no others."""
-    seen: dict[str, str] = {}
-    for key, value in arguments:
-        if key in seen:
-            raise (BadVerb if key == "verb" else BadArgument)(f"the argument {key!r} is repeated")
-        seen[key] = value
-    verb = seen.pop("verb", None)
-    if verb is None:
+    """§3.1.1, §3.6 and §4: one legal verb (else badVerb), checked first because which arguments
+    are legal depends on it; then the verb's arguments once each, no others, each in its syntax
+    (else badArgument), so a request that is both malformed and, say, for an unknown format is
+    told it is malformed."""
+    verbs = [value for key, value in arguments if key == "verb"]
+    if not verbs:
         raise BadVerb(
             "no verb: add verb=Identify, ListMetadataFormats, ListSets, GetRecord, ListIdentifiers or ListRecords"
         )
+    if len(verbs) > 1:
+        raise BadVerb("the argument 'verb' is repeated")
+    verb = verbs[0]
     if verb not in VERBS:
         raise BadVerb(f"{verb!r} is not an OAI-PMH verb (known: {', '.join(VERBS)})")
+    seen: dict[str, str] = {}
+    for key, value in arguments:
+        if key in seen:
+            raise BadArgument(f"the argument {key!r} is repeated")
+        seen[key] = value
+    del seen["verb"]
     required, optional, exclusive = VERBS[verb]
     allowed = {*required, *optional, *([exclusive] if exclusive else [])}
     unknown = sorted(set(seen) - allowed)
-    if unknown:
-        raise BadArgument(f"{verb} does not take {', '.join(unknown)}")
-    empty = sorted(key for key, value in seen.items() if not value)
-    if empty:
-        raise BadArgument(f"the argument {empty[0]!r} is empty")
+    if unknown:  # named as sent, unless XML cannot carry the name (repr escapes what is not printable)
+        names = ", ".join(key if key.isprintable() else repr(key) for key in unknown)
+        raise BadArgument(f"{verb} does not take {names}")
+    for key in sorted(seen):
+        if not seen[key]:
+            raise BadArgument(f"the argument {key!r} is empty")
+        if _NOT_XML.search(seen[key]):
+            raise BadArgument(f"the argument {key!r} holds a character XML cannot carry")
     if exclusive and exclusive in seen:
         if len(seen) > 1:
             raise BadArgument(f"{exclusive} is an exclusive argument: send it alone with the verb")
@@ -190,7 +210,31 @@ def _check_arguments(arguments: Sequence[tuple[str, str]]) -> dict[str, str]:
     missing = [key for key in required if key not in seen]
     if missing:
         raise BadArgument(f"{verb} needs {' and '.join(missing)}")
+    _check_syntax(seen)
     return {"verb": verb, **seen}
+
+
+def _check_syntax(args: Mapping[str, str]) -> None:
+    """§2.4 identifier, §3.4 metadataPrefix, §2.7 setSpec, §3.3 from and until: UTC datestamps in either
+    granularity (the same for both), ``until`` not before ``from``."""
+    identifier = args.get("identifier")
+    if identifier is not None and not _IDENTIFIER.fullmatch(identifier):
+        raise BadArgument(f"identifier={identifier!r} is not a URI")
+    prefix = args.get("metadataPrefix")
+    if prefix is not None and not _METADATA_PREFIX.fullmatch(prefix):
+        raise BadArgument(f"metadataPrefix={prefix!r} is not a metadataPrefix")
+    set_spec = args.get("set")
+    if set_spec is not None and not _SET_SPEC.fullmatch(set_spec):
+        raise BadArgument(f"set={set_spec!r} is not a setSpec")
+    from_, until = args.get("from"), args.get("until")
+    for name, value in (("from", from_), ("until", until)):
+        if value is not None and not ((_DAY.fullmatch(value) or _SECOND.fullmatch(value)) and _valid(value)):
+            raise BadArgument(f"{name}={value!r} is not a UTC datestamp (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)")
+    if from_ and until:
+        if len(from_) != len(until):
+            raise BadArgument("from and until must have the same granularity")
+        if until < from_:
+            raise BadArgument(f"until ({until}) is before from ({from_})")
 
 
 # ---------------------------------------------------------------------- verbs
@@ -370,24 +414,14 @@ def _page(parent: etree._Element, provider: Provider, verb: str, prefix: str, it
 
 
 def _selection(provider: Provider, args: Mapping[str, str]) -> Selection:
-    """§2.7.1 and §3.3: from/until inclusive, in either granularity (the same for both), a day
+    """§2.7.1 and §3.3: from/until inclusive (their syntax is checked with the arguments), a day
     ``until`` covering the whole day."""
     from_, until = args.get("from"), args.get("until")
-    for name, value in (("from", from_), ("until", until)):
-        if value is not None and not ((_DAY.match(value) or _SECOND.match(value)) and _valid(value)):
-            raise BadArgument(f"{name}={value!r} is not a UTC datestamp (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)")
-    if from_ and until and len(from_) != len(until):
-        raise BadArgument("from and until must have the same granularity")
-    low = f"{from_}T00:00:00Z" if from_ and _DAY.match(from_) else from_
-    high = f"{until}T23:59:59Z" if until and _DAY.match(until) else until
-    if low and high and high < low:
-        raise BadArgument(f"until ({until}) is before from ({from_})")
+    low = f"{from_}T00:00:00Z" if from_ and _DAY.fullmatch(from_) else from_
+    high = f"{until}T23:59:59Z" if until and _DAY.fullmatch(until) else until
     set_spec = args.get("set")
-    if set_spec is not None:
-        if not provider.sets:
-            raise NoSetHierarchy("this hub is configured without sets")
-        if not _SET_SPEC.match(set_spec):
-            raise BadArgument(f"set={set_spec!r} is not a setSpec")
+    if set_spec is not None and not provider.sets:
+        raise NoSetHierarchy("this hub is configured without sets")
     return Selection(low, high, set_spec)
 
 
@@ -400,8 +434,7 @@ def _valid(value: str) -> bool:
 
 
 def _format(prefix: str) -> writers.MetadataFormat:
-    if not _METADATA_PREFIX.match(prefix):
-        raise BadArgument(f"metadataPrefix={prefix!r} is not a metadataPrefix")
+    """The writer of a metadataPrefix (checked by :func:`_check_syntax`, or from a signed token)."""
     try:
         return writers.get(prefix)
     except writers.UnknownFormat as error:

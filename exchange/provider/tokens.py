@@ -44,7 +44,8 @@ def encode(token: Token, secret: bytes) -> str:
 
 def decode(text: str, secret: bytes, now: float) -> Token:
     payload, dot, signature = text.partition(".")
-    if not dot or not payload or not signature:
+    # A token is ASCII (base64url and a dot); anything else would make compare_digest raise TypeError.
+    if not text.isascii() or not dot or not payload or not signature:
         raise TokenError("the resumptionToken is not one this hub issued")
     if not hmac.compare_digest(signature, _sign(payload, secret)):
         raise TokenError("the resumptionToken was altered or was not issued by this hub")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from exchange.store.base import GraphWrite, QueryKind, QueryResult, StoreBusy, StoreError, join_updates, update_for_page
+from harvesters import xml
 
 #: Flush RocksDB's memtables after this many bytes of updates. Without it, memory grows
 #: with everything written since the store was opened (measured: ~55 KB per LOM record).
@@ -20,6 +21,8 @@ class EmbeddedStore:
         self.path = path
         self.read_only = read_only
         self._unflushed = 0
+        #: counts writes, so a snapshot can tell whether it is still current (exchange/sparql_pool.py)
+        self.generation = 0
         # Harvests of several sources write from their own threads. Each update is one
         # transaction; the lock keeps two of them (and the flush counter) from meeting, and
         # makes write_page's existence check and its update one step. Reads do not take it.
@@ -51,6 +54,7 @@ class EmbeddedStore:
     def update(self, sparql: str) -> None:
         with self._write_lock:
             self._store.update(sparql)
+            self.generation += 1
             self._unflushed += len(sparql)
             if self.path is not None and self._unflushed > FLUSH_EVERY_BYTES:
                 self._store.flush()
@@ -61,11 +65,32 @@ class EmbeddedStore:
         if fmt is None:
             raise StoreError(f"unsupported RDF media type {media_type!r}")
         node = ox.NamedNode(graph)
+        if fmt == ox.RdfFormat.RDF_XML:
+            # pyoxigraph's RDF/XML parser expands internal entities recursively (billion laughs):
+            # refuse declarations before it sees them (docs/security.md). JSON-LD needs no such
+            # check: pyoxigraph has no document loader, so a remote @context fails instead of loading.
+            data = path.read_bytes()
+            try:
+                xml.refuse_entity_declarations(data, str(path))
+            except xml.EntityDeclarations as error:
+                raise StoreError(str(error)) from None
+            parsed = ox.parse(data, format=fmt)
+        else:
+            parsed = ox.parse(path=str(path), format=fmt)
         # Parse first, so a broken file leaves the old graph in place.
-        quads = [ox.Quad(t.subject, t.predicate, t.object, node) for t in ox.parse(path=str(path), format=fmt)]
+        quads = [ox.Quad(t.subject, t.predicate, t.object, node) for t in parsed]
         with self._write_lock:
             self._store.remove_graph(node)
             self._store.extend(quads)
+            self.generation += 1
+
+    def snapshot(self, folder: Path) -> int:
+        """Write a consistent copy of the store into ``folder`` (a new folder), for processes that
+        read it while this one writes: a RocksDB checkpoint, hard links to the table files on the
+        same file system. Returns the write generation it holds."""
+        with self._write_lock:
+            self._store.backup(str(folder))
+            return self.generation
 
     # ------------------------------------------------------------------ reads
 
@@ -116,17 +141,30 @@ class EmbeddedStore:
         return sorted(g.value for g in self._store.named_graphs() if g.value.startswith(prefix))
 
     def _run(self, sparql: str, default_graph_uris: Sequence[str], named_graph_uris: Sequence[str]):
-        options: dict[str, object] = {}
-        if default_graph_uris:
-            options["default_graph"] = [ox.NamedNode(g) for g in default_graph_uris]
-        else:
-            options["use_default_graph_as_union"] = True
-        if named_graph_uris:
-            options["named_graphs"] = [ox.NamedNode(g) for g in named_graph_uris]
-        return self._store.query(sparql, **options)
+        return evaluate(self._store, sparql, default_graph_uris, named_graph_uris)
+
+    @property
+    def raw(self) -> ox.Store:
+        """The pyoxigraph store, for code that evaluates queries under its own caps (sparql_run)."""
+        return self._store
 
     def close(self) -> None:
         # pyoxigraph closes the store when the object goes; flush so nothing waits in memory.
         if self.path is not None and not self.read_only:
             self._store.flush()
         del self._store
+
+
+def evaluate(
+    store: ox.Store, query: str, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()
+) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """Evaluate ``query``: the default graph is the union of all graphs unless the request names
+    graphs (SPARQL 1.1 Protocol §2.1.4, ``default-graph-uri`` / ``named-graph-uri``)."""
+    options: dict[str, object] = {}
+    if default_graph_uris:
+        options["default_graph"] = [ox.NamedNode(g) for g in default_graph_uris]
+    else:
+        options["use_default_graph_as_union"] = True
+    if named_graph_uris:
+        options["named_graphs"] = [ox.NamedNode(g) for g in named_graph_uris]
+    return store.query(query, **options)

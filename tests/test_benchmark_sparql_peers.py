@@ -1,0 +1,90 @@
+"""The SPARQL peers benchmark still runs end to end (200 records, 2 repetitions; no timing is asserted).
+
+It starts the hub (``eduhub serve``), ``oxigraph serve`` and rdflib-endpoint as real processes on
+127.0.0.1, so this catches a change in any of them that breaks the comparison, above all answers that
+stop agreeing. Needs the ``oxigraph`` CLI and rdflib-endpoint (both in the test extras).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+OXIGRAPH = Path(sys.executable).parent / "oxigraph"
+
+pytestmark = pytest.mark.skipif(
+    not (OXIGRAPH.exists() or shutil.which("oxigraph")) or importlib.util.find_spec("rdflib_endpoint") is None,
+    reason="the oxigraph CLI or rdflib-endpoint is missing (pip install -e '.[test]')",
+)
+
+
+def test_sparql_peers_benchmark_runs_and_the_answers_agree(tmp_path: Path) -> None:
+    report_path = tmp_path / "report.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.sparql_peers",
+            "--records",
+            "200",
+            "--repeat",
+            "2",
+            "--warmup",
+            "1",
+            "--workdir",
+            str(tmp_path / "work"),
+            "--json",
+            str(report_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:] + result.stdout[-3000:]
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+
+    assert report["records"] == 200
+    dataset = report["dataset"]
+    assert dataset["harvest"]["records"] == 200 and dataset["harvest"]["quarantined"] == 0
+    assert dataset["quads"] == dataset["export"]["quads"] + dataset["extra_graphs"]["quads"] > 200 * 20
+    assert report["quad_check"]["ok"]
+
+    for name in ("hub", "oxigraph", "rdflib"):
+        contender = report["contenders"][name]
+        assert contender["loaded"], (name, contender.get("error"))
+        assert contender["records"] == 200
+        assert contender["peak_rss_mb"] > 0 and contender["startup_seconds"] >= 0
+        assert contender["load_seconds"] is not None
+    assert report["contenders"]["rdflib"]["quads_loaded"] == dataset["quads"]
+
+    names = [q["name"] for q in report["queries"]]
+    assert len(names) == len(set(names)) >= 12
+    assert {q["group"] for q in report["queries"]} >= {"lookup", "facet", "text", "construct"}
+    for query in report["queries"]:
+        check = query["verification"]
+        assert check["agree"], (query["name"], check)
+        answers = check["answers"]
+        assert {a["status"] for a in answers.values()} == {200}
+        assert len({a["rows"] for a in answers.values()}) == 1
+        for name, timing in query["timings"].items():
+            assert timing["n"] == 2 and timing["ok"], (query["name"], name)
+            assert len(timing["samples_ms"]) == 2
+        assert set(query["ratios"]) == {"hub_vs_oxigraph", "rdflib_vs_hub", "rdflib_vs_oxigraph"}
+    # a lookup finds its one record, and the CONSTRUCT returns the record's graph
+    by_name = {q["name"]: q for q in report["queries"]}
+    assert by_name["record-by-identifier"]["verification"]["answers"]["hub"]["rows"] == 1
+    assert by_name["construct-record"]["verification"]["answers"]["oxigraph"]["rows"] > 20
+
+    summary = report["summary"]
+    assert summary["ok"] and summary["answers_agree"] and not summary["disagreements"]
+    assert set(summary["geometric_mean"]) == {"hub_vs_oxigraph", "rdflib_vs_hub", "rdflib_vs_oxigraph"}
+    assert summary["queries_in_mean"]["hub_vs_oxigraph"] == len(names)
+    assert "| query |" in result.stdout and "geometric mean" in result.stdout
