@@ -119,7 +119,7 @@ class QueryPool:
         self._started = False
         self._closed = False
         self._serial = 0
-        self.killed = 0  # workers stopped for running past the budget (for /health and tests)
+        self.killed = 0  # workers stopped for running past the budget
 
     # ------------------------------------------------------------------ life
 
@@ -232,7 +232,12 @@ class QueryPool:
                 return
 
         def start_fresh() -> None:
-            fresh = _Worker.spawn(self.limits.max_memory)
+            try:
+                fresh = _Worker.spawn(self.limits.max_memory)
+            except Exception:  # the next query that finds no idle worker starts one itself
+                with self._lock:
+                    self._count -= 1
+                raise
             with self._lock:
                 if self._closed:
                     fresh.stop()

@@ -75,10 +75,6 @@ class Answer:
     body: bytes | None
     path: str | None = None
 
-    @property
-    def size(self) -> int:
-        return len(self.body) if self.body is not None else os.path.getsize(self.path or "")
-
 
 def run(store: ox.Store, job: Job) -> Answer:
     """Evaluate and serialize ``job`` within its caps. Raises ``SyntaxError`` for a malformed

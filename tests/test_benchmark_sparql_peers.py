@@ -2,27 +2,18 @@
 
 It starts the hub (``eduhub serve``), ``oxigraph serve`` and rdflib-endpoint as real processes on
 127.0.0.1, so this catches a change in any of them that breaks the comparison, above all answers that
-stop agreeing. Needs the ``oxigraph`` CLI and rdflib-endpoint (both in the test extras).
+stop agreeing. Needs the ``oxigraph`` CLI and rdflib-endpoint (both in the test extras). Then the
+pool benchmark (:mod:`benchmarks.sparql_pool`) runs on the hub folder the first one built.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
-OXIGRAPH = Path(sys.executable).parent / "oxigraph"
-
-pytestmark = pytest.mark.skipif(
-    not (OXIGRAPH.exists() or shutil.which("oxigraph")) or importlib.util.find_spec("rdflib_endpoint") is None,
-    reason="the oxigraph CLI or rdflib-endpoint is missing (pip install -e '.[test]')",
-)
 
 
 def test_sparql_peers_benchmark_runs_and_the_answers_agree(tmp_path: Path) -> None:
@@ -88,3 +79,21 @@ def test_sparql_peers_benchmark_runs_and_the_answers_agree(tmp_path: Path) -> No
     assert set(summary["geometric_mean"]) == {"hub_vs_oxigraph", "rdflib_vs_hub", "rdflib_vs_oxigraph"}
     assert summary["queries_in_mean"]["hub_vs_oxigraph"] == len(names)
     assert "| query |" in result.stdout and "geometric mean" in result.stdout
+
+    pool_report = tmp_path / "pool.json"
+    hub_dir = tmp_path / "work" / "records-200" / "hub"
+    command = ["--hub", str(hub_dir), "--records", "200", "--repeat", "2", "--json", str(pool_report)]
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.sparql_pool", *command],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    pool = json.loads(pool_report.read_text(encoding="utf-8"))
+    assert [row["query"] for row in pool["queries"]] == names
+    for row in pool["queries"]:
+        assert set(row["p50_ms"]) == {"native", "in-process", "pool"} and min(row["p50_ms"].values()) > 0
+    assert pool["geomean_pool_vs_native"] > 0 and pool["after_write_ms"]["fresh_snapshot_p50"] > 0
+    assert "geometric mean" in result.stdout

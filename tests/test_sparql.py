@@ -242,3 +242,22 @@ def test_shared_nodes_are_described_once_so_union_queries_do_not_repeat_rows(ser
     )
     [row] = httpx.get(f"{served}/sparql", params={"query": service}).json()["results"]["bindings"]
     assert row["url"]["value"].endswith("/tudelft/oai")
+
+
+def test_a_bug_answers_500_in_the_one_error_shape_without_details(hub: Hub) -> None:
+    """Any exception no handler expects (a bug) still answers the API's JSON error shape, and its
+    text (which may hold paths or data) stays in the server's log."""
+    from fastapi.testclient import TestClient
+
+    from exchange.api import create_app
+
+    app = create_app(hub)
+
+    def broken() -> None:
+        raise RuntimeError("secret detail /var/lib/hub")
+
+    app.add_api_route("/broken", broken)
+    response = TestClient(app, raise_server_exceptions=False).get("/broken")
+    assert response.status_code == 500
+    assert error_of(response)["code"] == "internal-error"
+    assert "secret" not in response.text

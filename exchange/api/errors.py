@@ -106,3 +106,9 @@ def install(app: FastAPI) -> None:
     async def _validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
         return error_response(400, "bad-parameter", problems)
+
+    @app.exception_handler(Exception)
+    async def _bug(_: Request, error: Exception) -> JSONResponse:
+        # A bug: the shape stays the same, the details go to the server's log (Starlette re-raises
+        # it after this answer), never to the client.
+        return error_response(500, "internal-error", "the hub failed to answer this request; the error is logged")
