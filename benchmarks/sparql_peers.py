@@ -540,9 +540,8 @@ class Query:
 
 
 def parameters(client: Any, url: str, records: int) -> dict[str, Any]:
-    """Values for the mix, read from the data (record K of the feed, its identifier, keyword, words)."""
-    number = (records * 37) // 100
-    iri = f"{BASE}/resources/{SOURCE}/{Feed.identifier(number)}"
+    """Values for the mix, read from the data: the first record from K = 0.37 N on (the templates take
+    turns, and one of them has no keyword) with an identifier, keyword, title, description and creator."""
 
     def first(query: str) -> Any:
         answer = client.post(url, content=(PREFIXES + query).encode(), headers=_headers("select"), timeout=600)
@@ -550,15 +549,26 @@ def parameters(client: Any, url: str, records: int) -> dict[str, Any]:
         rows = list(_solutions(answer.content))
         return rows[0] if rows else None
 
-    identifier = first(f"SELECT ?v WHERE {{ <{iri}> schema:identifier ?v }} ORDER BY STR(?v) LIMIT 1")
-    keyword = first(f"SELECT ?v WHERE {{ <{iri}> schema:keywords ?v }} ORDER BY STR(?v) LANG(?v) LIMIT 1")
-    title = first(f"SELECT ?v WHERE {{ <{iri}> schema:name ?v }} ORDER BY STR(?v) LIMIT 1")
-    description = first(f"SELECT ?v WHERE {{ <{iri}> schema:description ?v }} ORDER BY STR(?v) LIMIT 1")
-    creator = first(f"SELECT ?v WHERE {{ <{iri}> schema:creator/schema:name ?v }} ORDER BY STR(?v) LIMIT 1") or first(
-        f"SELECT ?v WHERE {{ <{iri}> (schema:contributor|schema:publisher)/schema:name ?v }} ORDER BY STR(?v) LIMIT 1"
-    )
-    if not (identifier and keyword and title and description and creator):
-        raise RuntimeError(f"record {iri} lacks an identifier, keyword, title, description or creator")
+    start = (records * 37) // 100
+    for number in range(start, min(start + 6, records)):
+        iri = f"{BASE}/resources/{SOURCE}/{Feed.identifier(number)}"
+        identifier = first(f"SELECT ?v WHERE {{ <{iri}> schema:identifier ?v }} ORDER BY STR(?v) LIMIT 1")
+        keyword = first(f"SELECT ?v WHERE {{ <{iri}> schema:keywords ?v }} ORDER BY STR(?v) LANG(?v) LIMIT 1")
+        title = first(f"SELECT ?v WHERE {{ <{iri}> schema:name ?v }} ORDER BY STR(?v) LIMIT 1")
+        description = first(f"SELECT ?v WHERE {{ <{iri}> schema:description ?v }} ORDER BY STR(?v) LIMIT 1")
+        agents = ("schema:creator", "(schema:contributor|schema:publisher)")
+        creator = next(
+            (
+                c
+                for a in agents
+                if (c := first(f"SELECT ?v WHERE {{ <{iri}> {a}/schema:name ?v }} ORDER BY STR(?v) LIMIT 1"))
+            ),
+            None,
+        )
+        if identifier and keyword and title and description and creator:
+            break
+    else:
+        raise RuntimeError(f"no record from {start} on has an identifier, keyword, title, description and creator")
     title_text = title["v"].value.split("(synthetic")[0]
     description_text = description["v"].value.split("[Synthetic")[0][:300]
     return {
