@@ -171,11 +171,19 @@ def _normal(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), host + port, parts.path or "/", parts.query, ""))
 
 
+def _tokens(query: str) -> list[tuple[str | None, str]]:
+    """The query's IRIs and names in order (strings and comments left out), as ``(kind, text)``."""
+    return [(m.lastgroup, m.group()) for m in _LEX.finditer(query) if m.lastgroup != "skip"]
+
+
 def service_targets(query: str) -> list[str | None]:
     """The endpoint of every ``SERVICE`` in ``query``: an absolute IRI, or None when it is a
     variable or cannot be resolved (both refused). Prefixed names are resolved with the query's
     own PREFIX declarations."""
-    tokens = [(m.lastgroup, m.group()) for m in _LEX.finditer(query) if m.lastgroup != "skip"]
+    return _service_targets(_tokens(query))
+
+
+def _service_targets(tokens: list[tuple[str | None, str]]) -> list[str | None]:
     prefixes: dict[str, str] = {}
     targets: list[str | None] = []
     for index, (kind, text) in enumerate(tokens):
@@ -215,13 +223,14 @@ def check_query(query: str, services: ServicePolicy | None = None) -> None:
     outright (they would also fail to parse as a query; this gives the reason).
     """
     policy = services or ServicePolicy()
-    for target in service_targets(query):
+    tokens = _tokens(query)
+    for target in _service_targets(tokens):
         policy.check(target)
-    tokens = [(m.lastgroup, m.group().lower()) for m in _LEX.finditer(query) if m.lastgroup != "skip"]
+    words = [(kind, text.lower()) for kind, text in tokens]
     position = 0
-    while position < len(tokens) and tokens[position][1] in ("prefix", "base"):  # the prologue
-        position += 3 if tokens[position][1] == "prefix" else 2
-    if position < len(tokens) and tokens[position] in {("name", word) for word in _UPDATE_KEYWORDS}:
+    while position < len(words) and words[position][1] in ("prefix", "base"):  # the prologue
+        position += 3 if words[position][1] == "prefix" else 2
+    if position < len(words) and words[position] in {("name", word) for word in _UPDATE_KEYWORDS}:
         raise QueryRefused("update-not-allowed", "SPARQL Update is not allowed on this endpoint; it is read-only")
 
 

@@ -44,7 +44,7 @@ from exchange.store.embedded import EmbeddedStore
 from harvesters import xml
 from harvesters.http import RetryPolicy
 from harvesters.oaipmh import OaiClient, parse_page
-from tests.conftest import BASE, FIXTURES, LiveServer
+from tests.conftest import BASE, FIXTURES, Listener, LiveServer
 from tests.test_crosswalks import context
 
 SECRET = "TOP-SECRET-CONTENT-4f1c"
@@ -58,58 +58,6 @@ RAW_MARKUP = ("<script>alert(", "<img src=x", "onerror=alert(1)>")
 
 
 # ---------------------------------------------------------------------- loopback helpers
-
-
-class Listener:
-    """A TCP port on 127.0.0.1 where a hostile document points: it accepts and closes every
-    connection at once (so nothing can hang on it) and records each one."""
-
-    def __enter__(self) -> Listener:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.05)
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.seen: list[bytes] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-        return self
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except (TimeoutError, OSError):
-                continue
-            self._record(conn)
-
-    def _record(self, conn: socket.socket) -> None:
-        conn.settimeout(0.2)
-        try:
-            self.seen.append(conn.recv(200))
-        except OSError:
-            self.seen.append(b"")
-        conn.close()
-
-    def connections(self) -> list[bytes]:
-        """Every connection so far, those still waiting in the backlog included."""
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.sock.setblocking(False)
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except (BlockingIOError, OSError):
-                break
-            self._record(conn)
-        return self.seen
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.sock.close()
 
 
 def oai_record(identifier: str, inner: str, datestamp: str = "2024-01-01T00:00:00Z") -> str:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-import socket
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -25,7 +23,7 @@ from exchange.pipeline import harvest
 from exchange.sparql import QueryRefused, ServicePolicy, check_query, service_targets
 from exchange.sparql_pool import QueryLimits
 from exchange.sparql_run import Job, ResultTooLarge, run
-from tests.conftest import BASE, LiveServer
+from tests.conftest import BASE, Listener, LiveServer
 from tests.test_sparql import COUNT, RECORDS, error_of
 
 #: a cross product of every triple with itself four times: never finishes on any store here
@@ -270,36 +268,9 @@ def test_caps_count_rows_and_triples(sample: ox.Store) -> None:
 # ---------------------------------------------------------------------- SERVICE
 
 
-@pytest.fixture
-def listener() -> Iterator[tuple[str, list[bytes]]]:
-    """A socket on loopback that records whatever connects to it."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    server.settimeout(0.2)
-    received: list[bytes] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except TimeoutError:
-                continue
-            received.append(connection.recv(4096) or b"<connected>")
-            connection.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}/sparql", received
-    stop.set()
-    thread.join()
-    server.close()
-
-
-def test_service_to_an_endpoint_not_named_makes_no_connection(filled: Hub, listener: tuple[str, list[bytes]]) -> None:
-    target, received = listener
-    with serve(filled) as server:
+def test_service_to_an_endpoint_not_named_makes_no_connection(filled: Hub) -> None:
+    with Listener() as listener, serve(filled) as server:
+        target = f"{listener.url}/sparql"
         for query in (
             f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
             f"PREFIX remote: <{target[:-6]}> SELECT * WHERE {{ SERVICE SILENT remote:sparql {{ ?s ?p ?o }} }}",
@@ -307,23 +278,19 @@ def test_service_to_an_endpoint_not_named_makes_no_connection(filled: Hub, liste
         ):
             response = httpx.get(f"{server.url}/sparql", params={"query": query})
             assert response.status_code == 400 and error_of(response)["code"] == "service-not-allowed"
-    time.sleep(0.5)
-    assert received == []
+        assert listener.connections() == []
 
 
-def test_named_service_on_a_private_address_is_refused_unless_allowed(
-    filled: Hub, listener: tuple[str, list[bytes]]
-) -> None:
-    target, received = listener
-    policy = ServicePolicy.of([target])
-    with LiveServer(filled, services=policy) as server:
-        response = httpx.get(
-            f"{server.url}/sparql", params={"query": f"SELECT * {{ SERVICE <{target}> {{ ?s ?p ?o }} }}"}
-        )
-        assert response.status_code == 400
-        assert "loopback" in error_of(response)["message"]
-    time.sleep(0.5)
-    assert received == []
+def test_named_service_on_a_private_address_is_refused_unless_allowed(filled: Hub) -> None:
+    with Listener() as listener:
+        target = f"{listener.url}/sparql"
+        with LiveServer(filled, services=ServicePolicy.of([target])) as server:
+            response = httpx.get(
+                f"{server.url}/sparql", params={"query": f"SELECT * {{ SERVICE <{target}> {{ ?s ?p ?o }} }}"}
+            )
+            assert response.status_code == 400
+            assert "loopback" in error_of(response)["message"]
+        assert listener.connections() == []
 
 
 def test_federates_to_a_named_hub(filled: Hub, tmp_path: Path) -> None:
